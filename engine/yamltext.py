@@ -1,0 +1,66 @@
+"""YAML text to plain data, remembering the line each value was written on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from engine.errors import Location, SpecSyntaxError
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """Data parsed from one YAML document plus a map from data paths to line numbers."""
+
+    data: Any
+    file: str
+    lines: dict[Path, int] = field(default_factory=dict)
+
+    def locate(self, path: Sequence[str | int]) -> Location:
+        """The location of `path`, or of its nearest parent that was written down."""
+        key = tuple(path)
+        while key:
+            if key in self.lines:
+                return Location(self.file, self.lines[key])
+            key = key[:-1]
+        return Location(self.file, self.lines.get((), 1))
+
+
+def parse_yaml(text: str, *, file: str) -> SourceText:
+    """Parse YAML text with the safe loader, keeping 1-based line numbers per path.
+
+    Raises:
+        SpecSyntaxError: the text is not YAML; the message names file and line.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecSyntaxError(f"not valid YAML: {problem}",
+                              location=Location(file, line)) from None
+    if node is None:
+        raise SpecSyntaxError("the file is empty", location=Location(file, 1))
+    lines: dict[Path, int] = {}
+    data = _build(node, (), lines, yaml.SafeLoader(""))
+    return SourceText(data=data, file=file, lines=lines)
+
+
+def _build(node: yaml.Node, path: Path, lines: dict[Path, int], loader: yaml.SafeLoader) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            out[key] = _build(value_node, (*path, key), lines, loader)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, i), lines, loader) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)

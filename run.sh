@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Set up the project's virtual environment if needed, then run a task.
+#   bash run.sh demo     the main job: `kehoach demo` on the embedded SQLite store
+#   bash run.sh test     lint, type-check and the test suite
+#   bash run.sh kehoach ARGS...   any kehoach command
+set -euo pipefail
+cd "$(dirname "$0")"
+
+setup() {
+    if [ ! -x .venv/bin/kehoach ] || [ pyproject.toml -nt .venv/.installed ]; then
+        echo "Setting up .venv (first run takes a minute or two)..." >&2
+        python3 -m venv .venv
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
+        # Compiled bytecode: this environment sets PYTHONDONTWRITEBYTECODE, and without
+        # .pyc files importing Prefect takes three times as long.
+        UV_COMPILE_BYTECODE=1 .venv/bin/uv pip install --quiet --python .venv/bin/python -e '.[dev]'
+        touch .venv/.installed
+    fi
+}
+
+start_postgres() {
+    # The tests use the local PostgreSQL server; start it if this machine has one stopped.
+    if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+        if [ -d /etc/postgresql ]; then
+            pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+            for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+        fi
+    fi
+}
+
+task="${1:-help}"; shift || true
+case "$task" in
+    demo) setup; exec .venv/bin/kehoach demo "$@" ;;
+    test)
+        setup; start_postgres
+        .venv/bin/ruff check engine flows notifiers tests bench
+        .venv/bin/mypy
+        exec .venv/bin/pytest -q "$@" ;;
+    kehoach) setup; exec .venv/bin/kehoach "$@" ;;
+    *) sed -n '2,6p' "$0"; exit 2 ;;
+esac
