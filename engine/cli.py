@@ -20,7 +20,8 @@ from engine.spec import GROUP_PREFIX, Directory
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (files, CI logs) gets wide tables instead of rich's 80-column default.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Command = Callable[[argparse.Namespace], int]
@@ -79,8 +80,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
-    """Sub-commands defined by modules outside the core (state, API, flows)."""
-    return []
+    """Sub-commands defined by modules outside the core (state, API, flows, importer).
+
+    Each module exposes `register_cli(subparsers)`; it is imported only when the CLI
+    starts, so the core never depends on it.
+    """
+    import importlib
+
+    found = []
+    for name in EXTENSION_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        found.append(module.register_cli)
+    return found
+
+
+EXTENSION_MODULES = ("engine.cli_state", "engine.cli_import", "engine.cli_serve")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

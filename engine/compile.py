@@ -249,8 +249,8 @@ class _Compiler:
     def _date_warnings(self, task_id: str, occs: list[Occurrence]) -> None:
         moved = [o for o in occs if o.printed and o.moved]
         if moved:
-            shown = ", ".join(f"{o.printed:%d/%m} ({self.calendar.day_off_reason(o.printed)})"
-                              f" -> {o.effective:%d/%m/%Y}" for o in moved[:3] if o.effective)
+            shown = ", ".join(f"{p:%d/%m} ({self.calendar.day_off_reason(p)}) -> {e:%d/%m/%Y}"
+                              for p, e in ((o.printed, o.effective) for o in moved[:3]) if p and e)
             more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
             self._warn("due-moved", f"{len(moved)} of {len(occs)} deadlines fall on a day off "
                        f"and move to the next working day: {shown}{more}", task_id)

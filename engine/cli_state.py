@@ -1,0 +1,256 @@
+"""`kehoach` sub-commands over the database: register, complete, waive, status, report, db."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from engine.cli import EXIT_INVALID, EXIT_OK, err, out
+from engine.compile import compile_plan
+from engine.errors import KehoachError
+from engine.loader import load_plan, read_text
+from engine.queries import count_by_status, instance_statuses, require_plan, verify_projection
+from engine.registry import RegistrationDiff, register_plan
+from engine.report import build_report, task_line, to_csv, write_xlsx
+from engine.status import STATUS_LABELS_VI, Event, EventKind, Status
+from engine.store import Store, open_store, record_event, utc_now
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class InputError(KehoachError, ValueError):
+    """A command-line value that cannot be used; the message names the option."""
+
+
+def register_cli(sub: Any) -> None:
+    """Add the state commands to the `kehoach` parser."""
+    p = sub.add_parser("register", help="store a plan spec (or a revision of it) in the database")
+    p.add_argument("specs", nargs="+", type=Path, metavar="SPEC")
+    p.add_argument("--actor", default="operator", help="who registers (for the audit log)")
+    p.set_defaults(command=cmd_register)
+
+    p = sub.add_parser("complete", help="mark an instance done, or add progress with --count")
+    p.add_argument("instance", metavar="INSTANCE_ID")
+    p.add_argument("--at", help="when it was done (ISO 8601; default now; local time if no offset)")
+    p.add_argument("--count", type=int, help="add this much progress toward the target instead")
+    p.add_argument("--evidence", help="URL of the evidence (a post, a signed document)")
+    p.add_argument("--note")
+    p.add_argument("--actor", default="operator")
+    p.set_defaults(command=cmd_complete)
+
+    for name, kind, helptext in (("waive", EventKind.WAIVED, "waive (cancel) an instance"),
+                                 ("reopen", EventKind.REOPENED, "reopen a completed instance"),
+                                 ("restore", EventKind.RESTORED, "put a waived instance back")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("instance", metavar="INSTANCE_ID")
+        p.add_argument("--reason", required=kind is EventKind.WAIVED)
+        p.add_argument("--actor", default="operator")
+        p.set_defaults(command=cmd_change, kind=kind)
+
+    p = sub.add_parser("status", help="status of a plan's instances as of a date")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--agency")
+    p.add_argument("--period")
+    p.add_argument("--status", choices=[s.value for s in Status])
+    p.add_argument("--as-of", help="date (end of that day, local time) or ISO time; default now")
+    p.add_argument("--json", action="store_true", help="print the JSON contract")
+    p.set_defaults(command=cmd_status)
+
+    p = sub.add_parser("report", help="completion report of a plan for a period")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--period", required=True, help="2024-Q1, 2024-H1, 2024-9M, 2024 or 2024-03")
+    p.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table")
+    p.add_argument("-o", "--output", type=Path, help="file to write (required for xlsx)")
+    p.add_argument("--as-of", help="take status at this date instead of the period's end")
+    p.set_defaults(command=cmd_report)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
+    p = db.add_parser("upgrade", help="create or migrate the schema")
+    p.set_defaults(command=cmd_db_upgrade)
+    p = db.add_parser("verify", help="rebuild state from the audit log and report differences")
+    p.add_argument("--plan")
+    p.set_defaults(command=cmd_db_verify)
+
+
+def _store() -> Store:
+    return open_store()
+
+
+def parse_moment(text: str | None, *, option: str, end_of_day: bool = False) -> dt.datetime:
+    """An aware datetime from a date or ISO time; a date means the end of that local day."""
+    if text is None:
+        return utc_now()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            clock = dt.time(23, 59, 59) if end_of_day else dt.time(0, 0)
+            return dt.datetime.combine(day, clock, LOCAL)
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 "
+                         "time (YYYY-MM-DDTHH:MM[:SS][+07:00])") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    store = _store()
+    for path in args.specs:
+        loaded = load_plan(path)
+        plan = compile_plan(loaded.spec, loaded.directory, source=loaded.source)
+        texts = read_text(path), read_text(loaded.directory_path)
+        with _progress(f"registering {plan.spec.plan.id}", len(plan.instances)) as advance, \
+                store.transaction() as tx:
+            diff = register_plan(tx, plan, spec_text=texts[0], directory_text=texts[1],
+                                 now=utc_now(), actor=args.actor, progress=advance)
+        _print_diff(path, diff)
+    return EXIT_OK
+
+
+def _progress(label: str, total: int) -> Any:
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar() -> Any:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True,
+                      disable=total < 20_000) as progress:
+            task = progress.add_task(label, total=total)
+            yield lambda n: progress.advance(task, n)
+    return bar()
+
+
+def _print_diff(path: Path, diff: RegistrationDiff) -> None:
+    if diff.unchanged:
+        out.print(f"{path}: plan {diff.plan!r} revision {diff.revision} is already registered "
+                  "with this exact spec; nothing changed")
+        return
+    verb = "registered" if diff.revision == 1 else "revised to"
+    out.print(f"{path}: plan {diff.plan!r} {verb} revision {diff.revision}: "
+              f"{len(diff.added)} added, {len(diff.removed)} removed (waived), "
+              f"{len(diff.restored)} restored, {len(diff.due_changed)} due changed")
+    if diff.revision > 1:
+        for iid in diff.added[:20]:
+            out.print(f"  + {iid}")
+        for iid in diff.removed[:20]:
+            out.print(f"  - {iid}")
+        for iid, old, new in diff.due_changed[:20]:
+            out.print(f"  ~ {iid}: {old} -> {new}")
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    at = parse_moment(args.at, option="--at")
+    if args.count is not None and args.count <= 0:
+        raise InputError(f"--count must be a positive number, got {args.count}")
+    kind = EventKind.PROGRESS if args.count is not None else EventKind.COMPLETED
+    event = Event(args.instance, kind, at, args.actor, "cli", count=args.count,
+                  evidence_url=args.evidence, note=args.note)
+    with _store().transaction() as tx:
+        view = record_event(tx, event)
+    state = view.state
+    if state.completed_at:
+        on_time = view.due_at is None or state.completed_at <= view.due_at
+        verdict = "đúng hạn" if on_time else "quá hạn"
+        out.print(f"Đã ghi nhận hoàn thành {view.id} lúc "
+                  f"{state.completed_at.astimezone(LOCAL):%d/%m/%Y %H:%M} ({verdict})")
+    else:
+        out.print(f"Đã ghi nhận tiến độ {view.id}: {state.progress}/{view.target or '?'}")
+    return EXIT_OK
+
+
+def cmd_change(args: argparse.Namespace) -> int:
+    event = Event(args.instance, args.kind, utc_now(), args.actor, "cli", reason=args.reason)
+    with _store().transaction() as tx:
+        view = record_event(tx, event)
+    words = {EventKind.WAIVED: "Đã miễn/hủy", EventKind.REOPENED: "Đã mở lại",
+             EventKind.RESTORED: "Đã khôi phục"}
+    out.print(f"{words[args.kind]} {view.id}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    as_of = parse_moment(args.as_of, option="--as-of", end_of_day=True)
+    with _store().transaction() as tx:
+        require_plan(tx, args.plan)
+        rows = list(instance_statuses(tx, plan=args.plan, as_of=as_of, agency=args.agency,
+                                      period=args.period,
+                                      status=Status(args.status) if args.status else None))
+    counts = count_by_status(rows)
+    if args.json:
+        json.dump({"plan": args.plan, "as_of": as_of.isoformat(), "counts": counts,
+                   "instances": [r.to_json() for r in rows]}, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    table = Table(title=f"{args.plan} — tình trạng đến {as_of.astimezone(LOCAL):%d/%m/%Y}")
+    for name in ("Phiên bản", "Hạn", "Tình trạng", "Trễ (ngày LV)", "Tiến độ", "Chờ"):
+        table.add_column(name, overflow="fold")
+    for r in rows[:200]:
+        table.add_row(r.id, f"{r.due.astimezone(LOCAL):%d/%m/%Y}" if r.due else "thường xuyên",
+                      STATUS_LABELS_VI[r.status], str(r.days_late or ""),
+                      f"{r.progress:.0%}" if r.progress is not None else "",
+                      "có" if r.blocked else "")
+    out.print(table)
+    if len(rows) > 200:
+        out.print(f"… {len(rows) - 200} more (use --agency, --period, --status or --json)")
+    out.print("  ".join(f"{STATUS_LABELS_VI[Status(k)]}: {n}" for k, n in counts.items()))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.format == "xlsx" and args.output is None:
+        raise InputError("--format xlsx writes a file: give it with -o FILE.xlsx")
+    as_of = parse_moment(args.as_of, option="--as-of", end_of_day=True) if args.as_of else None
+    with _store().transaction() as tx:
+        report = build_report(tx, plan=args.plan, period=args.period, as_of=as_of)
+    if args.format == "xlsx":
+        write_xlsx(report, args.output)
+        out.print(f"wrote {args.output}")
+        return EXIT_OK
+    text = (json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+            if args.format == "json" else to_csv(report) if args.format == "csv" else None)
+    if text is None:
+        _print_report_table(report)
+    elif args.output:
+        args.output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _print_report_table(report: Any) -> None:
+    table = Table(title=f"Kế hoạch {report.number or report.plan} — kỳ {report.period} "
+                        f"({report.window_start:%d/%m/%Y}–{report.window_end:%d/%m/%Y})")
+    for name in ("STT", "Nhiệm vụ", "Thời hạn", "Số", "Đúng hạn", "Quá hạn HT", "Trong hạn",
+                 "Quá hạn", "Miễn", "Hoàn thành", "Đúng hạn %"):
+        table.add_column(name, overflow="fold")
+    for n, (task, row) in enumerate(report.tasks, 1):
+        line = task_line(n, task, row)
+        table.add_row(*[str(v) for v in (line[0], task["task"], *line[4:])])
+    out.print(table)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    store = _store()
+    out.print(f"schema is up to date ({store.dialect})")
+    return EXIT_OK
+
+
+def cmd_db_verify(args: argparse.Namespace) -> int:
+    with _store().transaction() as tx:
+        found = verify_projection(tx, plan=args.plan)
+    if not found:
+        out.print("ok: every instance's state matches its audit log")
+        return EXIT_OK
+    for d in found[:50]:
+        err.print(f"mismatch {d.instance_id}: stored {d.stored}, rebuilt {d.rebuilt}")
+    err.print(f"{len(found)} instance(s) differ from their audit log")
+    return EXIT_INVALID

@@ -1,0 +1,232 @@
+"""Split agency cells into names and match them to directory ids (case- and accent-blind)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from engine.importer.text import fold_name, slugify, strip_markup
+from engine.spec import GROUP_PREFIX, Directory
+
+FUZZY_CUTOFF = 86
+_MAX_SPAN = 8
+# Strong separators always end a name; weak ones may sit inside one ("Sở Lao động - Thương
+# binh và Xã hội", "UBND các quận, huyện, thị xã"), so the split between them is chosen by
+# what the directory knows.
+_STRONG = re.compile(r"\s*(?:;|\n|•|(?:^|(?<=[.;:]))\s*-\s+|\s+\+\s+)\s*")
+_WEAK = re.compile(r"(\s*,\s*|\s+-\s+|\s+và\s+|\s+v\u00e0\s+)", re.I)
+_LIST_LABEL = re.compile(r"^(?P<label>[^:]{2,40}):\s*(?P<rest>.*)$", re.S)
+# Labels that introduce a list without being part of each name ("Các đơn vị: A, B").
+_GENERIC_LABELS = {"don vi", "co quan", "co quan don vi", "gom", "bao gom", "nhu", "cu the"}
+# Phrases that name no one in particular ("và các cơ quan liên quan"): dropped, but flagged.
+_VAGUE = re.compile(r"\b(?:lien quan|khac|co lien quan|tuong ung)$|^(?:co quan|don vi|to chuc"
+                    r"|co quan don vi|dia phuong)$")
+_RELEVANT = re.compile(r"\s+(?:có\s+)?liên\s+quan\s*$", re.I)
+_KINDS = (("uy ban nhan dan quan", "district"), ("uy ban nhan dan huyen", "district"),
+          ("uy ban nhan dan thi xa", "district"), ("uy ban nhan dan xa", "commune"),
+          ("uy ban nhan dan phuong", "commune"), ("so ", "department"), ("ban ", "party"),
+          ("bao ", "press"), ("dai ", "press"), ("cong doan", "mass-org"),
+          ("thanh doan", "mass-org"), ("hoi ", "mass-org"), ("bo ", "central"))
+
+
+@dataclass(frozen=True)
+class Match:
+    """One name read from a cell and what it was matched to."""
+
+    text: str
+    ref: str | None
+    score: float = 0.0
+    vague: bool = False
+
+    @property
+    def fuzzy(self) -> bool:
+        """Whether the match is not exact (a misspelling, a variant): worth a look."""
+        return self.ref is not None and self.score < 100
+
+
+@dataclass(frozen=True)
+class ProposedAgency:
+    """An agency named in the document that the directory does not know."""
+
+    id: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class AgencyCell:
+    """The agencies of one cell, in order."""
+
+    matches: tuple[Match, ...] = ()
+    proposed: tuple[ProposedAgency, ...] = ()
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Directory references, proposed ids included, without duplicates."""
+        seen: dict[str, None] = {}
+        for m in self.matches:
+            if m.ref:
+                seen.setdefault(m.ref)
+        return tuple(seen)
+
+    def doubts(self) -> list[str]:
+        """Why this cell needs a look: fuzzy matches, new agencies, vague phrases."""
+        out = [f"{m.text!r} read as {m.ref} (fuzzy, {m.score:.0f}%)"
+               for m in self.matches if m.fuzzy and m.ref not in self._new_ids]
+        out += [f"{p.name!r} is not in the directory: proposed as new agency {p.id}"
+                for p in self.proposed]
+        out += [f"{m.text!r} names no agency in particular: left out" for m in self.matches
+                if m.vague]
+        return out
+
+    @property
+    def _new_ids(self) -> set[str]:
+        return {p.id for p in self.proposed}
+
+
+@dataclass
+class Vocabulary:
+    """Every name the directory knows, folded, with the reference each one stands for."""
+
+    refs: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, directory: Directory) -> Vocabulary:
+        """Names, short names and aliases of the directory's agencies and groups."""
+        vocab = cls()
+        for agency in directory.agencies:
+            for name in (agency.name, agency.short, *agency.aliases):
+                if name:
+                    vocab.refs.setdefault(fold_name(name), agency.id)
+            vocab.kinds[agency.id] = agency.kind
+        for group in directory.groups:
+            for name in (group.name, *group.aliases):
+                vocab.refs.setdefault(fold_name(name), GROUP_PREFIX + group.id)
+        return vocab
+
+    def lookup(self, text: str) -> tuple[str, float] | None:
+        """The reference `text` names and the match score (100 = exact after folding)."""
+        key = fold_name(text)
+        if not key:
+            return None
+        if key in self.refs:
+            return self.refs[key], 100.0
+        if len(key) < 8:
+            return None
+        found = process.extractOne(key, list(self.refs), scorer=fuzz.ratio,
+                                   score_cutoff=FUZZY_CUTOFF)
+        # A fuzzy match must keep the head word: "Sở Nội vụ" is never "Bộ Nội vụ".
+        if found and found[0].split()[0] == key.split()[0]:
+            return self.refs[found[0]], float(found[1])
+        return None
+
+
+def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
+    """Split an agency cell into names and match each to the directory.
+
+    Args:
+        cell: the cell text as printed (HTML list markup and bullets allowed).
+        vocab: the directory's names (`Vocabulary.of(directory)`).
+
+    Returns:
+        The matches in cell order and the agencies to propose for the directory.
+    """
+    matches: list[Match] = []
+    for chunk in _STRONG.split(strip_markup(cell)):
+        chunk = chunk.strip(" .-")
+        if chunk:
+            matches.extend(_read_chunk(chunk, vocab))
+    proposed = []
+    for i, m in enumerate(matches):
+        if m.ref is None and not m.vague:
+            new = ProposedAgency(slugify(m.text, max_words=8), m.text.strip(), _guess_kind(m.text))
+            proposed.append(new)
+            matches[i] = Match(m.text, new.id, 0.0)
+    return AgencyCell(tuple(matches), tuple(dict.fromkeys(proposed)))
+
+
+def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
+    pieces, seps, prefixes = _pieces(chunk)
+    best: list[tuple[float, list[Match]]] = [(0.0, [])]
+    for end in range(1, len(pieces) + 1):
+        options = []
+        for start in range(max(0, end - _MAX_SPAN), end):
+            text = _join(pieces, seps, start, end)
+            found = _lookup(text, prefixes[start], vocab)
+            if found is None and end - start > 1:
+                continue
+            value, match = _value(text, found, end - start)
+            options.append((best[start][0] + value, [*best[start][1], match]))
+        best.append(max(options, key=lambda option: option[0]))
+    return _glue_unmatched(best[-1][1])
+
+
+def _value(text: str, found: tuple[str, float] | None, width: int) -> tuple[float, Match]:
+    if found is None:
+        return 0.0, Match(text, None, 0.0, vague=bool(_VAGUE.search(fold_name(text))))
+    # Exact names beat a fuzzy reading of a longer span that swallows a separator.
+    weight = 1.0 if found[1] >= 100 else (found[1] - 80.0) / 20.0
+    return 1000.0 * width * weight - 100.0, Match(text, found[0], found[1])
+
+
+def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | None:
+    found = vocab.lookup(text)
+    if found is None and _RELEVANT.search(text):
+        # "Các sở, ngành liên quan": the relevant members of a known group, so the group,
+        # scored below 100 so that the draft asks whether all of it is meant.
+        within = vocab.lookup(_RELEVANT.sub("", text))
+        found = (within[0], min(within[1], 90.0)) if within else None
+    if prefix and (found is None or found[1] < 100):
+        with_prefix = vocab.lookup(f"{prefix} {text}")
+        if with_prefix and (found is None or with_prefix[1] > found[1]):
+            return with_prefix
+    return found
+
+
+def _pieces(chunk: str) -> tuple[list[str], list[str], list[str]]:
+    """Pieces between weak separators, the separators, and the list prefix of each piece
+    ("các Sở: Nội vụ, Tư pháp" gives pieces "Nội vụ", "Tư pháp" with prefix "Sở")."""
+    parts = _WEAK.split(chunk)
+    pieces, seps = parts[0::2], parts[1::2]
+    prefixes: list[str] = []
+    prefix = ""
+    for i, piece in enumerate(pieces):
+        labelled = _LIST_LABEL.match(piece)
+        if labelled:
+            label = re.sub(r"^(?:các|những)\s+", "", labelled["label"].strip(), flags=re.I)
+            prefix = "" if fold_name(label) in _GENERIC_LABELS else label
+            pieces[i] = labelled["rest"]
+        prefixes.append(prefix)
+    return pieces, seps, prefixes
+
+
+def _join(pieces: Sequence[str], seps: Sequence[str], start: int, end: int) -> str:
+    text = pieces[start]
+    for k in range(start + 1, end):
+        text += seps[k - 1] + pieces[k]
+    return text.strip()
+
+
+def _glue_unmatched(matches: list[Match]) -> list[Match]:
+    """Join an unknown name with the short lower-case pieces after it ("Đài X quận, huyện")."""
+    out: list[Match] = []
+    for m in matches:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.ref is None and m.ref is None and not prev.vague
+                and m.text[:1].islower() and len(m.text.split()) <= 3):
+            out[-1] = Match(f"{prev.text}, {m.text}", None, 0.0,
+                            vague=bool(_VAGUE.search(fold_name(m.text))))
+        else:
+            out.append(m)
+    return [m for m in out if m.text.strip(" ,.")]
+
+
+def _guess_kind(name: str) -> str:
+    key = fold_name(name) + " "
+    if key.startswith("uy ban nhan dan cac"):
+        return "collective"
+    return next((kind for head, kind in _KINDS if key.startswith(head)), "other")

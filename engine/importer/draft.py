@@ -1,0 +1,275 @@
+"""Build a draft plan spec from task tables, noting every field the importer is unsure of."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies
+from engine.importer.deadlines import read_deadline
+from engine.importer.emit import comment_lines, render_mapping, render_sequence
+from engine.importer.table import Row, TaskTable
+from engine.importer.targets import read_target
+from engine.importer.text import ascii_fold, one_line, slugify
+from engine.spec import Directory
+
+CARRIED_OVER = "Nhiệm vụ chuyển tiếp năm {year}"
+_STOP_WORDS = {"cac", "cua", "va", "ve", "tren", "cho", "voi", "tai", "nhung", "mot", "so",
+               "de", "trong", "theo", "duoc", "co", "la", "o", "tu", "den", "nham"}
+TASK_FIELDS = ("title", "lead", "coordinators", "due", "target", "media", "result",
+               "budget_million_vnd", "note")
+
+
+@dataclass
+class DraftTask:
+    """One task of the draft and the doubts about its fields (field name -> reasons)."""
+
+    id: str
+    title: str
+    lead: tuple[str, ...]
+    due: str
+    where: str
+    coordinators: tuple[str, ...] = ()
+    target: dict[str, Any] | None = None
+    media: tuple[str, ...] = ()
+    result: str | None = None
+    budget_million_vnd: float | None = None
+    note: str | None = None
+    source: str | None = None
+    doubts: dict[str, list[str]] = field(default_factory=dict)
+
+    def doubt(self, name: str, reason: str) -> None:
+        """Record why field `name` needs a look."""
+        self.doubts.setdefault(name, []).append(reason)
+
+    def fields(self) -> list[str]:
+        """The fields this task sets (the summary counts them)."""
+        return [f for f in TASK_FIELDS if getattr(self, f) not in (None, (), "")] + \
+            [f for f in self.doubts if getattr(self, f, None) in (None, (), "")]
+
+    def as_data(self) -> dict[str, Any]:
+        """The task as spec data, in the order of the YAML."""
+        data: dict[str, Any] = {"id": self.id, "title": self.title, "lead": list(self.lead)}
+        if self.coordinators:
+            data["coordinators"] = list(self.coordinators)
+        data["due"] = self.due
+        for name in ("target", "media", "result", "budget_million_vnd", "note", "source"):
+            value = getattr(self, name)
+            if value not in (None, ()):
+                data[name] = list(value) if isinstance(value, tuple) else value
+        return data
+
+
+@dataclass
+class Draft:
+    """A draft spec: header, tasks, agencies to add to the directory, skipped rows."""
+
+    header: dict[str, Any]
+    tasks: list[DraftTask]
+    header_doubts: dict[str, list[str]] = field(default_factory=dict)
+    proposed: list[ProposedAgency] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def to_yaml(self, *, origin: str = "") -> str:
+        """The draft as YAML text with `# CHECK:` comments over uncertain fields."""
+        lines = [f"# Draft spec imported from {origin or 'a plan document'} by kehoach import.",
+                 "# Lines marked CHECK were guessed: read the source row and fix or confirm."]
+        lines += comment_lines(_summary_notes(self), 0)
+        lines.append("plan:")
+        lines += render_mapping(self.header, indent=2, comments=_checks(self.header_doubts))
+        lines.append("tasks:")
+        lines += render_sequence([t.as_data() for t in self.tasks], indent=2,
+                                 comments=[_task_checks(t) for t in self.tasks])
+        return "\n".join(lines) + "\n"
+
+
+def _checks(doubts: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: [f"CHECK: {r}" for r in reasons] for name, reasons in doubts.items()}
+
+
+def _task_checks(task: DraftTask) -> dict[str, list[str]]:
+    checks = _checks(task.doubts)
+    for name in list(checks):
+        if name not in task.as_data():
+            checks.setdefault("id", []).extend(f"{r} ({name})" for r in checks.pop(name))
+    checks.setdefault("id", []).insert(0, f"from {task.where}")
+    return checks
+
+
+def _summary_notes(draft: Draft) -> list[str]:
+    total = sum(len(t.fields()) for t in draft.tasks)
+    doubtful = sum(len(t.doubts) for t in draft.tasks)
+    notes = [f"{len(draft.tasks)} tasks, {total} fields: {total - doubtful} certain, "
+             f"{doubtful} to check."]
+    if draft.proposed:
+        notes.append("Agencies not in the directory (add them before validating): " +
+                     ", ".join(f"{p.id} ({p.name})" for p in draft.proposed))
+    return notes + [f"skipped {s}" for s in draft.skipped]
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """What reading rows needs: the plan year and the directory's names."""
+
+    year: int
+    vocab: Vocabulary
+
+
+def draft_tasks(tables: Sequence[TaskTable], *, context: ImportContext) -> list[DraftTask]:
+    """Draft tasks from every row of `tables`, with unique ids."""
+    tasks: list[DraftTask] = []
+    for table in tables:
+        label = _table_label(table)
+        for row in table.rows:
+            tasks.extend(_tasks_of(row, label, context))
+    _unique_ids(tasks)
+    return tasks
+
+
+def _table_label(table: TaskTable) -> str:
+    for part in table.caption.split(" / "):
+        if re.match(r"(?:phu luc|danh muc)", ascii_fold(part)):
+            return part.strip().capitalize() if part.isupper() else part.strip()
+    return "Bảng"
+
+
+def _tasks_of(row: Row, label: str, context: ImportContext) -> list[DraftTask]:
+    task = DraftTask(id=_task_id(row.get("title")), title=one_line(row.get("title")),
+                     lead=(), due="", where=row.where, source=_source(row, label))
+    _read_agency_fields(task, row, context.vocab)
+    _read_other_fields(task, row)
+    for name in row.inherited:
+        task.doubt(_FIELD_OF.get(name, name),
+                   "blank cell: taken from the row above (a merged cell?)")
+    if row.continued:
+        task.doubt("title", "the row continues after a page break: check the joined text")
+    return _with_deadlines(task, row, context.year)
+
+
+_FIELD_OF = {"budget": "budget_million_vnd"}
+
+
+def _source(row: Row, label: str) -> str:
+    number = row.number.rstrip(".") or "?"
+    return f"{label}, {row.section}, dòng {number}" if row.section else f"{label}, dòng {number}"
+
+
+def _task_id(title: str) -> str:
+    words = [w for w in slugify(one_line(title), max_words=40).split("-")
+             if w not in _STOP_WORDS]
+    return "-".join(words[:5]) or "nhiem-vu"
+
+
+def _read_agency_fields(task: DraftTask, row: Row, vocab: Vocabulary) -> None:
+    lead = read_agencies(row.get("lead"), vocab)
+    task.lead = lead.refs
+    for reason in lead.doubts():
+        task.doubt("lead", reason)
+    if not task.lead:
+        task.doubt("lead", "no lead agency in the row: fill it in")
+    if row.get("coordinators"):
+        coordinators = read_agencies(row.get("coordinators"), vocab)
+        task.coordinators = tuple(r for r in coordinators.refs if r not in task.lead)
+        for reason in coordinators.doubts():
+            task.doubt("coordinators", reason)
+    if row.get("media"):
+        media = read_agencies(row.get("media"), vocab)
+        task.media = media.refs
+        for reason in media.doubts():
+            task.doubt("media", reason)
+    task.proposed = (*lead.proposed, *_proposed(row, "coordinators", vocab),  # type: ignore[attr-defined]
+                     *_proposed(row, "media", vocab))
+
+
+def _proposed(row: Row, role: str, vocab: Vocabulary) -> tuple[ProposedAgency, ...]:
+    return read_agencies(row.get(role), vocab).proposed if row.get(role) else ()
+
+
+def _read_other_fields(task: DraftTask, row: Row) -> None:
+    guess = read_target(row.get("title"))
+    if guess is not None:
+        task.target = {"count": guess.count, "unit": guess.unit}
+        if not guess.certain and guess.reason:
+            task.doubt("target", guess.reason)
+    task.result = one_line(row.get("result")) or None
+    task.note = one_line(row.get("note")) or None
+    _read_note(task)
+    if row.get("budget"):
+        _read_budget(task, one_line(row.get("budget")))
+
+
+def _read_note(task: DraftTask) -> None:
+    if not task.note:
+        return
+    found = re.search(r"(\d{4})\s*$", task.note)
+    if found:
+        canonical = CARRIED_OVER.format(year=found[1])
+        score = fuzz.ratio(task.note.lower(), canonical.lower())
+        if 85 <= score < 100:
+            task.doubt("note", f"reads like {canonical!r} (a misprint in the source?)")
+
+
+def _read_budget(task: DraftTask, printed: str) -> None:
+    # Vietnamese numbers group thousands with "." and mark decimals with ",".
+    number = printed.replace(".", "").replace(" ", "").replace(",", ".")
+    try:
+        task.budget_million_vnd = float(number)
+    except ValueError:
+        task.doubt("budget_million_vnd", f"not a number: {printed!r} (left out)")
+
+
+def _with_deadlines(task: DraftTask, row: Row, year: int) -> list[DraftTask]:
+    deadline = read_deadline(row.get("due"), year=year)
+    if not deadline.certain and deadline.reason:
+        task.doubt("due", deadline.reason)
+    elif deadline.reason:
+        task.note = task.note or None
+        task.doubt("due", deadline.reason) if "repeats" in deadline.reason else None
+    if len(deadline.phrases) == 1:
+        task.due = deadline.phrases[0]
+        return [task]
+    return [_milestone(task, k, phrase, deadline.printed)
+            for k, phrase in enumerate(deadline.phrases, 1)]
+
+
+def _milestone(task: DraftTask, k: int, phrase: str, printed: str) -> DraftTask:
+    copy = DraftTask(**{**task.__dict__, "doubts": {n: list(r) for n, r in task.doubts.items()}})
+    copy.id, copy.due = f"{task.id}-{k}", phrase
+    copy.doubt("id", f"milestone {k} of the cell {printed!r}")
+    return copy
+
+
+def _unique_ids(tasks: list[DraftTask]) -> None:
+    counts = Counter(t.id for t in tasks)
+    seen: Counter[str] = Counter()
+    for task in tasks:
+        if counts[task.id] > 1:
+            seen[task.id] += 1
+            task.id = f"{task.id}-{seen[task.id]}"
+
+
+def collect_proposals(tasks: Sequence[DraftTask]) -> list[ProposedAgency]:
+    """The agencies to add to the directory, once each, in order of first use."""
+    found: dict[str, ProposedAgency] = {}
+    for task in tasks:
+        for proposal in getattr(task, "proposed", ()):
+            found.setdefault(proposal.id, proposal)
+    return list(found.values())
+
+
+def proposals_yaml(proposed: Sequence[ProposedAgency]) -> str:
+    """Directory entries for the proposed agencies, to paste under `agencies:`."""
+    entries = [{"id": p.id, "name": p.name, "kind": p.kind, "emails": []} for p in proposed]
+    lines = ["# Agencies named in the plan that the directory does not know.",
+             "# Check each name and kind, add e-mail addresses, then paste under agencies:."]
+    return "\n".join(lines + render_sequence(entries, indent=0)) + "\n"
+
+
+def directory_kinds(directory: Directory) -> dict[str, str]:
+    """Agency id -> kind, for callers that report what a draft names."""
+    return {a.id: a.kind for a in directory.agencies}

@@ -1,0 +1,15 @@
+"""Alembic environment: migrations run on the connection engine.store hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from engine.tables import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through engine.store.upgrade(), which passes a connection")
+context.configure(connection=connection, target_metadata=Base.metadata,
+                  render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,208 @@
+"""Register a compiled plan in the store, and re-register revisions keeping recorded state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.compile import CompiledPlan, Instance
+from engine.errors import SpecError
+from engine.status import Event, EventKind
+from engine.store import record_event
+from engine.tables import (
+    AgencyRow,
+    EdgeRow,
+    InstanceRow,
+    PlanRow,
+    RevisionRow,
+    TaskRow,
+    WorkdayRow,
+)
+
+CHUNK = 20_000
+REMOVED_PREFIX = "removed in revision"
+Progress = Callable[[int], None]
+
+
+@dataclass
+class RegistrationDiff:
+    """What a registration changed: instance ids added, removed (waived), due moved."""
+
+    plan: str
+    revision: int
+    unchanged: bool = False
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    due_changed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {"revision": self.revision, "added": len(self.added),
+                "removed": len(self.removed), "restored": len(self.restored),
+                "due_changed": len(self.due_changed)}
+
+
+def spec_hash(spec_text: str, directory_text: str) -> str:
+    """A fingerprint of what was registered: the same texts give the same hash."""
+    return hashlib.sha256(f"{spec_text}\0{directory_text}".encode()).hexdigest()
+
+
+def register_plan(session: Session, plan: CompiledPlan, *, spec_text: str, directory_text: str,
+                  now: dt.datetime, actor: str = "operator",
+                  progress: Progress | None = None) -> RegistrationDiff:
+    """Store `plan` (first time) or bring the stored plan to it (revision), in `session`.
+
+    Recorded completions, progress and waivers survive a revision. Instances the revision
+    drops are waived with the reason "removed in revision N"; instances it brings back are
+    restored. Registering the same texts again changes nothing.
+
+    Raises:
+        SpecError: another plan id was registered under the same number and year.
+    """
+    header = plan.spec.plan
+    fingerprint = spec_hash(spec_text, directory_text)
+    existing = session.get(PlanRow, header.id, with_for_update=True)
+    _check_number(session, plan)
+    if existing is not None and existing.spec_hash == fingerprint:
+        return RegistrationDiff(header.id, existing.revision, unchanged=True)
+    revision = existing.revision + 1 if existing else 1
+    if existing is None:
+        session.add(PlanRow(id=header.id, number=header.number, title=header.title,
+                            year=header.year, issuer=header.issuer, monitor=header.monitor,
+                            timezone=header.timezone, revision=1, spec_hash=fingerprint,
+                            registered_at=now))
+        session.flush()
+        diff = _first_registration(session, plan, progress)
+    else:
+        _update_header(existing, plan, revision, fingerprint, now)
+        diff = _revise(session, plan, revision, now=now, actor=actor, progress=progress)
+    diff.revision = revision
+    _replace_reference_rows(session, plan, revision)
+    session.add(RevisionRow(plan_id=header.id, revision=revision, spec_hash=fingerprint,
+                            spec_yaml=spec_text, directory_yaml=directory_text,
+                            registered_at=now, actor=actor, diff=diff.summary()))
+    return diff
+
+
+def _check_number(session: Session, plan: CompiledPlan) -> None:
+    header = plan.spec.plan
+    if not header.number.strip(" /KH-UBND"):
+        return  # drafts print no number ("…/KH-UBND"): nothing to collide with
+    other = session.scalars(select(PlanRow.id).where(
+        PlanRow.number == header.number, PlanRow.year == header.year,
+        PlanRow.id != header.id)).first()
+    if other is not None:
+        raise SpecError(f"plan number {header.number!r} of {header.year} is already registered "
+                        f"as plan {other!r}; a revision must keep the plan id {other!r}",
+                        field="plan.id")
+
+
+def _update_header(row: PlanRow, plan: CompiledPlan, revision: int, fingerprint: str,
+                   now: dt.datetime) -> None:
+    header = plan.spec.plan
+    row.number, row.title, row.year = header.number, header.title, header.year
+    row.issuer, row.monitor, row.timezone = header.issuer, header.monitor, header.timezone
+    row.revision, row.spec_hash, row.registered_at = revision, fingerprint, now
+
+
+def _first_registration(session: Session, plan: CompiledPlan,
+                        progress: Progress | None) -> RegistrationDiff:
+    plan_id = plan.spec.plan.id
+    _insert_instances(session, plan_id, plan.instances, progress)
+    _insert_edges(session, plan_id, plan.graph.edges())
+    return RegistrationDiff(plan_id, 1, added=[i.id for i in plan.instances])
+
+
+def _revise(session: Session, plan: CompiledPlan, revision: int, *, now: dt.datetime,
+            actor: str, progress: Progress | None) -> RegistrationDiff:
+    plan_id = plan.spec.plan.id
+    stored = {r.id: r for r in session.execute(select(
+        InstanceRow.id, InstanceRow.due_at, InstanceRow.waived_reason).where(
+        InstanceRow.plan_id == plan_id))}
+    compiled = {i.id: i for i in plan.instances}
+    diff = RegistrationDiff(plan_id, revision)
+    diff.added = [i for i in compiled if i not in stored]
+    _insert_instances(session, plan_id, (compiled[i] for i in diff.added), progress)
+    for iid, row in stored.items():
+        new = compiled.get(iid)
+        was_removed = (row.waived_reason or "").startswith(REMOVED_PREFIX)
+        if new is None and row.waived_reason is None:
+            diff.removed.append(iid)
+            _waive(session, iid, f"{REMOVED_PREFIX} {revision}", now=now, actor=actor)
+        elif new is not None and was_removed:
+            diff.restored.append(iid)
+            record_event(session, Event(iid, EventKind.RESTORED, now, actor, "register",
+                                        reason=f"restored in revision {revision}"))
+        if new is not None and new.due != row.due_at:
+            diff.due_changed.append((iid, _iso(row.due_at), _iso(new.due)))
+            session.execute(update(InstanceRow).where(InstanceRow.id == iid).values(
+                due_at=new.due, due_date=new.due_date, printed_due=new.printed_due))
+    session.execute(delete(EdgeRow).where(EdgeRow.plan_id == plan_id))
+    _insert_edges(session, plan_id, plan.graph.edges())
+    return diff
+
+
+def _waive(session: Session, iid: str, reason: str, *, now: dt.datetime, actor: str) -> None:
+    record_event(session, Event(iid, EventKind.WAIVED, now, actor, "register", reason=reason))
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _insert_instances(session: Session, plan_id: str, instances: Iterable[Instance],
+                      progress: Progress | None) -> None:
+    rows = ({"id": i.id, "plan_id": plan_id, "task_id": i.task, "agency_id": i.agency,
+             "period": i.period, "printed_due": i.printed_due, "due_date": i.due_date,
+             "due_at": i.due, "target": i.target, "progress": 0} for i in instances)
+    for chunk in _chunks(rows):
+        session.execute(insert(InstanceRow), chunk)
+        if progress:
+            progress(len(chunk))
+
+
+def _insert_edges(session: Session, plan_id: str, edges: Iterable[tuple[str, str]]) -> None:
+    rows = ({"src": a, "dst": b, "plan_id": plan_id} for a, b in edges)
+    for chunk in _chunks(rows):
+        session.execute(insert(EdgeRow), chunk)
+
+
+def _chunks(rows: Iterable[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def _replace_reference_rows(session: Session, plan: CompiledPlan, revision: int) -> None:
+    plan_id = plan.spec.plan.id
+    for table in (AgencyRow, TaskRow, WorkdayRow):
+        session.execute(delete(table).where(table.plan_id == plan_id))
+    session.execute(insert(AgencyRow), [
+        {"plan_id": plan_id, "id": a.id, "name": a.name, "short": a.short, "kind": a.kind,
+         "emails": list(a.emails)} for a in plan.directory.agencies])
+    session.execute(insert(TaskRow), [
+        {"plan_id": plan_id, "id": t.id, "position": n, "title": t.title, "due_phrase": t.due,
+         "lead": list(t.lead), "coordinators": list(t.coordinators),
+         "target_count": t.target.count if t.target else None,
+         "target_unit": t.target.unit if t.target else None, "removed_in": None}
+        for n, t in enumerate(plan.spec.tasks, 1)])
+    session.execute(insert(WorkdayRow), list(_workday_rows(plan)))
+
+
+def _workday_rows(plan: CompiledPlan) -> Iterator[dict[str, Any]]:
+    # Ordinals let SQL count working days late as a difference of two lookups; the span
+    # covers late completions reported well into the following years.
+    year = plan.spec.plan.year
+    day, end = dt.date(year - 1, 1, 1), dt.date(year + 3, 12, 31)
+    ordinal = 0
+    while day <= end:
+        ordinal += plan.calendar.is_working_day(day)
+        yield {"plan_id": plan.spec.plan.id, "day": day, "ordinal": ordinal}
+        day += dt.timedelta(days=1)

@@ -1,0 +1,220 @@
+"""The engine's database: open and migrate it, and read and change instances through events.
+
+Callers own the transaction (`with store.transaction() as tx:`); functions here take the
+session as their first argument and speak domain values (engine.status), never rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import KehoachError, StoreError
+from engine.settings import Settings
+from engine.status import Event, EventKind, InstanceState, TransitionError, apply_event
+from engine.tables import EventRow, InstanceRow, PlanRow
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class NotFoundError(KehoachError, LookupError):
+    """An id that names nothing in the store."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"no {kind} with id {ident!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceView:
+    """An instance as stored: its identity, deadline and current state."""
+
+    id: str
+    plan: str
+    task: str
+    agency: str
+    period: str
+    printed_due: dt.date | None
+    due_date: dt.date | None
+    due_at: dt.datetime | None
+    target: int | None
+    state: InstanceState
+
+
+class Store:
+    """A database engine plus a session factory; one per process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: Settings | None = None, *, url: str | None = None,
+               migrate: bool = True) -> Store:
+    """Open the configured database, creating and migrating it on first use."""
+    settings = settings or Settings()
+    url = url or settings.resolved_database_url()
+    engine = _create_engine(url)
+    if migrate:
+        upgrade(engine)
+    return Store(engine)
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see below).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")      # readers never block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")    # durable at checkpoints; safe with WAL
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front, so two writers queue instead of one failing
+    # half-way with "database is locked" when it upgrades a read lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (a no-op when it is already there)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        log.info("migrating %s to schema %s", engine.url.render_as_string(), head)
+        command.upgrade(config, "head")
+
+
+def utc_now() -> dt.datetime:
+    """The current time, aware, in UTC (shells only: the core takes `now` as an argument)."""
+    return dt.datetime.now(dt.UTC)
+
+
+# --- instances ---------------------------------------------------------------------------
+def get_instance(session: Session, instance_id: str) -> InstanceView:
+    """The instance with this id; NotFoundError if there is none."""
+    row = session.get(InstanceRow, instance_id)
+    if row is None:
+        raise NotFoundError("instance", instance_id)
+    return _view(row)
+
+
+def find_instance(session: Session, *, plan: str, task: str, agency: str,
+                  period: str) -> InstanceView:
+    """The instance with this natural key; NotFoundError if there is none."""
+    row = session.scalars(select(InstanceRow).where(
+        InstanceRow.plan_id == plan, InstanceRow.task_id == task,
+        InstanceRow.agency_id == agency, InstanceRow.period == period)).first()
+    if row is None:
+        raise NotFoundError("instance", f"{plan}/{task}/{agency}/{period}")
+    return _view(row)
+
+
+def record_event(session: Session, event: Event) -> InstanceView:
+    """Apply `event` to its instance and append it to the audit log, in the caller's transaction.
+
+    Raises:
+        NotFoundError: no such instance.
+        TransitionError: the event does not apply (completing a waived instance...).
+    """
+    row = session.get(InstanceRow, event.instance_id, with_for_update=True)
+    if row is None:
+        raise NotFoundError("instance", event.instance_id)
+    state = apply_event(_state(row), event, target=row.target)
+    _write_state(row, state, timezone=_plan_timezone(session, row.plan_id))
+    session.add(_event_row(row.plan_id, event))
+    return _view(row)
+
+
+def events_of(session: Session, instance_id: str) -> list[Event]:
+    """The audit log of one instance, oldest first."""
+    rows = session.scalars(select(EventRow).where(EventRow.instance_id == instance_id)
+                           .order_by(EventRow.id))
+    return [_event(r) for r in rows]
+
+
+def _plan_timezone(session: Session, plan_id: str) -> str:
+    plan = session.get(PlanRow, plan_id)
+    if plan is None:
+        raise StoreError(f"instance of unknown plan {plan_id!r}")
+    return plan.timezone
+
+
+def _state(row: InstanceRow) -> InstanceState:
+    return InstanceState(completed_at=row.completed_at, progress=row.progress,
+                         waived_at=row.waived_at, waived_reason=row.waived_reason)
+
+
+def _write_state(row: InstanceRow, state: InstanceState, *, timezone: str) -> None:
+    row.completed_at = state.completed_at
+    row.completed_on = (state.completed_at.astimezone(ZoneInfo(timezone)).date()
+                        if state.completed_at else None)
+    row.progress = state.progress
+    row.waived_at = state.waived_at
+    row.waived_reason = state.waived_reason
+
+
+def _view(row: InstanceRow) -> InstanceView:
+    return InstanceView(row.id, row.plan_id, row.task_id, row.agency_id, row.period,
+                        row.printed_due, row.due_date, row.due_at, row.target, _state(row))
+
+
+def _event_row(plan_id: str, e: Event) -> EventRow:
+    return EventRow(plan_id=plan_id, instance_id=e.instance_id, kind=e.kind.value, at=e.at,
+                    recorded_at=utc_now(), actor=e.actor, source=e.source, count=e.count,
+                    evidence_url=e.evidence_url, note=e.note, reason=e.reason)
+
+
+def _event(r: EventRow) -> Event:
+    return Event(r.instance_id, EventKind(r.kind), r.at, r.actor, r.source, r.count,
+                 r.evidence_url, r.note, r.reason)
+
+
+__all__ = ["InstanceView", "NotFoundError", "Store", "TransitionError", "find_instance",
+           "get_instance", "open_store", "record_event", "upgrade", "utc_now"]
