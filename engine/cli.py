@@ -15,7 +15,7 @@ from rich.table import Table
 from engine.compile import CompiledPlan
 from engine.errors import KehoachError
 from engine.export import to_dot, to_mermaid
-from engine.loader import compile_file
+from engine.loader import compile_file, is_directory_file, load_directory
 from engine.spec import GROUP_PREFIX, Directory
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -106,6 +106,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.specs:
         try:
+            if is_directory_file(path):
+                directory = load_directory(path)
+                out.print(f"[green]ok[/] {path}: directory {directory.directory.id!r}, "
+                          f"{len(directory.agencies)} agencies, {len(directory.groups)} groups",
+                          markup=True)
+                continue
             plan = compile_file(path)
         except KehoachError as exc:
             failed += 1
@@ -151,7 +157,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     counts = Counter(i.task for i in plan.instances)
     for n, task in enumerate(plan.spec.tasks, 1):
         table.add_row(str(n), f"[bold]{task.id}[/]\n{task.title}",
-                      _names(task.lead, plan.directory), _names(task.coordinators, plan.directory),
+                      _names(task.lead, plan.directory, plan.groups),
+                      _names(task.coordinators, plan.directory, plan.groups),
                       task.due, _effective(plan, task.id), str(counts[task.id]))
     out.print(table)
     out.print(_summary(plan))
@@ -163,12 +170,13 @@ def _summary(plan: CompiledPlan) -> str:
             f"{plan.graph.number_of_edges():,} edges, {len(plan.warnings)} warning(s)")
 
 
-def _names(refs: Sequence[str], directory: Directory) -> str:
+def _names(refs: Sequence[str], directory: Directory,
+           expanded: dict[str, tuple[str, ...]]) -> str:
     names = []
     for ref in refs:
         if ref.startswith(GROUP_PREFIX):
             group = next(g for g in directory.groups if g.id == ref.removeprefix(GROUP_PREFIX))
-            names.append(f"{group.name} ({len(group.members)})")
+            names.append(f"{group.name} ({len(expanded[ref])})")
         else:
             agency = directory.agency(ref)
             names.append(agency.name if agency else ref)

@@ -59,6 +59,7 @@ class CompiledPlan:
     instances: list[Instance]
     occurrences: dict[str, list[Occurrence]]
     leads: dict[str, tuple[str, ...]]
+    groups: dict[str, tuple[str, ...]]  # "group:<id>" -> agency ids, for every group used
     warnings: list[CompileWarning] = field(default_factory=list)
 
     def edges(self) -> Iterator[tuple[str, str]]:
@@ -130,8 +131,10 @@ class _Compiler:
         graph = nx.DiGraph()
         instances = self._instances(leads, occurrences, graph)
         self._link(rules, leads, occurrences, graph)
+        groups = {f"{GROUP_PREFIX}{g}": tuple(self._expand(f"{GROUP_PREFIX}{g}", None, ()))
+                  for g in self.groups}
         return CompiledPlan(self.spec, self.directory, self.calendar, graph, instances,
-                            occurrences, leads, self.warnings)
+                            occurrences, leads, groups, self.warnings)
 
     # --- locations and warnings -------------------------------------------------------
     def _where(self, *path: str | int) -> Location | None:
@@ -221,14 +224,14 @@ class _Compiler:
             members.update(dict.fromkeys(self._expand(ref, task, ())))
         return tuple(members)
 
-    def _expand(self, ref: str, task: str, seen: tuple[str, ...]) -> list[str]:
+    def _expand(self, ref: str, task: str | None, seen: tuple[str, ...]) -> list[str]:
         if not ref.startswith(GROUP_PREFIX):
             return [ref]
         name = ref.removeprefix(GROUP_PREFIX)
         if name in seen:
             raise CycleError([*seen, name])
         group = self.groups[name]
-        if not group.members:
+        if not group.members and task is not None:
             self._warn("empty-group", f"group {name!r} has no members, so it adds no "
                        "instance", task)
         return [a for m in group.members for a in self._expand(m, task, (*seen, name))]

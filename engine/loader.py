@@ -37,6 +37,12 @@ def read_text(path: Path) -> str:
         raise SpecError(f"cannot read: {exc.strerror}", location=Location(str(path))) from None
 
 
+def is_directory_file(path: Path) -> bool:
+    """True if the YAML file at `path` is an agency directory rather than a plan spec."""
+    text = read_text(path)
+    return any(line.startswith("directory:") for line in text.splitlines())
+
+
 def load_directory(path: Path) -> Directory:
     """Read and validate an agency directory file."""
     directory, _ = parse_directory(read_text(path), file=str(path))
