@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from engine.export import to_dot, to_mermaid
 from engine.loader import compile_file, is_directory_file, load_directory
 from engine.spec import GROUP_PREFIX, Directory
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 # Piped output (files, CI logs) gets wide tables instead of rich's 80-column default.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -42,6 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except Exception as exc:  # a bug: say so briefly, keep the traceback for whoever debugs
+        if os.environ.get("KEHOACH_DEBUG"):
+            raise
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (this is a bug in "
+                  "kehoach; run again with KEHOACH_DEBUG=1 to see the traceback)", markup=True)
+        return EXIT_BUG
     return code
 
 

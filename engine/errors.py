@@ -7,6 +7,7 @@
     │   ├── UnknownReferenceError         an agency, group or task id that does not exist
     │   ├── DuplicateIdError              the same id twice
     │   └── CycleError                    task dependencies that loop
+    ├── PeriodError (ValueError)          a period label that names no period
     └── StoreError (RuntimeError)         the database refused an operation (see engine.store)
 
 Every error keeps the ids it is about as attributes and builds its message from them, so
@@ -103,6 +104,14 @@ class CycleError(SpecError):
         self.cycle = tuple(cycle)
         loop = " -> ".join([*self.cycle, self.cycle[0]]) if self.cycle else "?"
         super().__init__(f"dependency cycle: {loop}", location=location)
+
+
+class PeriodError(KehoachError, ValueError):
+    """A period label that names no period ("2024-Q5")."""
+
+    def __init__(self, label: str, reason: str) -> None:
+        self.label = label
+        super().__init__(reason)
 
 
 class StoreError(KehoachError, RuntimeError):

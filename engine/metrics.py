@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from engine.errors import PeriodError
 from engine.periods import Period, parse_period
 from engine.status import Status
 from engine.tables import InstanceRow, PlanRow, WorkdayRow
@@ -62,7 +63,10 @@ class MetricRow:
 
 def window(plan_year: int, label: str) -> Period:
     """The reporting window for a label: "2024-Q1" means 01/01-31/03 (cumulative), etc."""
-    period = parse_period(label)
+    try:
+        period = parse_period(label)
+    except ValueError as exc:
+        raise PeriodError(label, str(exc)) from None
     if period.kind == "quarter":  # quarterly reports are cumulative from 1 January
         return Period(label, dt.date(period.start.year, 1, 1), period.end, period.kind)
     return period

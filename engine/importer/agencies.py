@@ -162,7 +162,7 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
             value, match = _value(text, found, end - start)
             options.append((best[start][0] + value, [*best[start][1], match]))
         best.append(max(options, key=lambda option: option[0]))
-    return _glue_unmatched(best[-1][1])
+    return _glue_unmatched(best[-1][1], vocab)
 
 
 def _value(text: str, found: tuple[str, float] | None, width: int) -> tuple[float, Match]:
@@ -211,18 +211,36 @@ def _join(pieces: Sequence[str], seps: Sequence[str], start: int, end: int) -> s
     return text.strip()
 
 
-def _glue_unmatched(matches: list[Match]) -> list[Match]:
-    """Join an unknown name with the short lower-case pieces after it ("Đài X quận, huyện")."""
+def _glue_unmatched(matches: list[Match], vocab: Vocabulary) -> list[Match]:
+    """Join a name with the short lower-case unknown pieces after it ("Đài X quận, huyện")."""
     out: list[Match] = []
     for m in matches:
         prev = out[-1] if out else None
-        if (prev is not None and prev.ref is None and m.ref is None and not prev.vague
+        if (prev is not None and m.ref is None and not prev.vague and not m.vague
                 and m.text[:1].islower() and len(m.text.split()) <= 3):
-            out[-1] = Match(f"{prev.text}, {m.text}", None, 0.0,
-                            vague=bool(_VAGUE.search(fold_name(m.text))))
+            text = f"{prev.text}, {m.text}"
+            out[-1] = Match(text, prev.ref, min(prev.score, 85.0) if prev.ref else 0.0)
+            out[-1:] = _split_levels(out[-1], vocab)
         else:
             out.append(m)
     return [m for m in out if m.text.strip(" ,.")]
+
+
+_TWO_LEVELS = re.compile(r"^(?P<head>.*?)\s*(?:các\s+)?quận,\s*huyện(?:,\s*thị xã)?,\s*"
+                         r"xã,\s*phường,\s*thị trấn$", re.I)
+
+
+def _split_levels(match: Match, vocab: Vocabulary) -> list[Match]:
+    """ "X các quận, huyện, xã, phường, thị trấn" names X at district and at commune level."""
+    found = _TWO_LEVELS.match(match.text)
+    if not found:
+        return [match]
+    head = found["head"].strip()
+    upper = vocab.lookup(f"{head} các quận, huyện")
+    lower = vocab.lookup(f"{head} các xã, phường, thị trấn")
+    if not (upper and lower):
+        return [match]
+    return [Match(match.text, upper[0], 95.0), Match(match.text, lower[0], 95.0)]
 
 
 def _guess_kind(name: str) -> str:

@@ -16,7 +16,6 @@ from engine.importer.emit import comment_lines, render_mapping, render_sequence
 from engine.importer.table import Row, TaskTable
 from engine.importer.targets import read_target
 from engine.importer.text import ascii_fold, one_line, slugify
-from engine.spec import Directory
 
 CARRIED_OVER = "Nhiệm vụ chuyển tiếp năm {year}"
 _STOP_WORDS = {"cac", "cua", "va", "ve", "tren", "cho", "voi", "tai", "nhung", "mot", "so",
@@ -42,6 +41,7 @@ class DraftTask:
     note: str | None = None
     source: str | None = None
     doubts: dict[str, list[str]] = field(default_factory=dict)
+    proposed: tuple[ProposedAgency, ...] = ()
 
     def doubt(self, name: str, reason: str) -> None:
         """Record why field `name` needs a look."""
@@ -182,7 +182,7 @@ def _read_agency_fields(task: DraftTask, row: Row, vocab: Vocabulary) -> None:
         task.media = media.refs
         for reason in media.doubts():
             task.doubt("media", reason)
-    task.proposed = (*lead.proposed, *_proposed(row, "coordinators", vocab),  # type: ignore[attr-defined]
+    task.proposed = (*lead.proposed, *_proposed(row, "coordinators", vocab),
                      *_proposed(row, "media", vocab))
 
 
@@ -225,11 +225,8 @@ def _read_budget(task: DraftTask, printed: str) -> None:
 
 def _with_deadlines(task: DraftTask, row: Row, year: int) -> list[DraftTask]:
     deadline = read_deadline(row.get("due"), year=year)
-    if not deadline.certain and deadline.reason:
+    if deadline.reason:
         task.doubt("due", deadline.reason)
-    elif deadline.reason:
-        task.note = task.note or None
-        task.doubt("due", deadline.reason) if "repeats" in deadline.reason else None
     if len(deadline.phrases) == 1:
         task.due = deadline.phrases[0]
         return [task]
@@ -257,7 +254,7 @@ def collect_proposals(tasks: Sequence[DraftTask]) -> list[ProposedAgency]:
     """The agencies to add to the directory, once each, in order of first use."""
     found: dict[str, ProposedAgency] = {}
     for task in tasks:
-        for proposal in getattr(task, "proposed", ()):
+        for proposal in task.proposed:
             found.setdefault(proposal.id, proposal)
     return list(found.values())
 
@@ -268,8 +265,3 @@ def proposals_yaml(proposed: Sequence[ProposedAgency]) -> str:
     lines = ["# Agencies named in the plan that the directory does not know.",
              "# Check each name and kind, add e-mail addresses, then paste under agencies:."]
     return "\n".join(lines + render_sequence(entries, indent=0)) + "\n"
-
-
-def directory_kinds(directory: Directory) -> dict[str, str]:
-    """Agency id -> kind, for callers that report what a draft names."""
-    return {a.id: a.kind for a in directory.agencies}

@@ -35,7 +35,8 @@ def _is_flat(value: Any) -> bool:
 
 def _inline(value: Any) -> str | None:
     if isinstance(value, Mapping) and all(_is_flat(v) for v in value.values()):
-        return "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in value.items()) + "}"
+        flow = "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in value.items()) + "}"
+        return flow if len(flow) <= 60 else None
     if isinstance(value, list | tuple) and all(_is_flat(v) for v in value):
         return "[" + ", ".join(scalar(v) for v in value) + "]"
     if _is_flat(value):

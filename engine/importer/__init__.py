@@ -1,0 +1,34 @@
+"""Import a plan document's task tables into a draft spec; roll a spec over to a new year."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.importer.agencies import Vocabulary
+from engine.importer.draft import Draft, ImportContext, collect_proposals, draft_tasks
+from engine.importer.header import read_header
+from engine.importer.table import TaskTable, find_tables_in_text
+from engine.spec import Directory
+
+__all__ = ["Draft", "build_draft", "find_tables_in_text"]
+
+
+def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
+                directory_ref: str, year: int | None = None) -> Draft:
+    """A draft spec from a document's task tables.
+
+    Args:
+        tables: the task tables found in the document.
+        text: the document's text, for the plan header (number, title, year, monitor).
+        directory: the agency directory to match names against.
+        directory_ref: the directory as the spec names it (relative to the draft file).
+        year: the plan year; read from the document when None.
+
+    Returns:
+        The draft; `Draft.to_yaml()` writes it with a comment on every uncertain field.
+    """
+    header = read_header(text, directory=directory, directory_ref=directory_ref, year=year)
+    context = ImportContext(year=int(header.data["year"]), vocab=Vocabulary.of(directory))
+    tasks = draft_tasks(tables, context=context)
+    skipped = [note for table in tables for note in table.skipped]
+    return Draft(header.data, tasks, header.doubts, collect_proposals(tasks), skipped)

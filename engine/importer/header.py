@@ -1,0 +1,119 @@
+"""The plan header of a draft (number, title, year, issuer, monitor) read from the document."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.importer.agencies import Vocabulary
+from engine.importer.text import slugify
+from engine.spec import Directory
+
+_NUMBER = re.compile(r"^\s*Số\s*:\s*(?P<number>[^\n]{0,40}?/\s*[A-ZĐ][A-ZĐ\-]*)", re.M)
+_ANNEXED = re.compile(r"kèm theo Kế hoạch số\s*(?P<number>\d+\s*/\s*KH-[A-ZĐ]+)", re.I)
+_KE_HOACH = re.compile(r"^\s*KẾ\s+HOẠCH\s*$", re.M)
+# Where a plan names its monitor: "(qua Sở Nội vụ tổng hợp)", "đơn vị thường trực (Văn
+# phòng UBND Thành phố)", "giao Sở Nội vụ theo dõi".
+_MONITOR = re.compile(r"(?:qua|giao|về|thường trực\s*\(|đầu mối\s*\(?)\s*"
+                      r"(?P<name>[^,;()\n]{3,60}?)\s*(?:để\s+)?(?:tổng hợp|theo dõi|\))", re.I)
+
+
+@dataclass
+class Header:
+    """The `plan:` block of a draft and the doubts about its fields."""
+
+    data: dict[str, Any]
+    doubts: dict[str, list[str]] = field(default_factory=dict)
+
+
+def read_header(text: str, *, directory: Directory, directory_ref: str,
+                year: int | None = None) -> Header:
+    """Read the plan header from the document's opening and its body.
+
+    Args:
+        text: the document as text (only the header lines and the body are used).
+        directory: the agency directory the plan is written against.
+        directory_ref: how the spec names the directory (a path relative to the spec).
+        year: the plan year if known; otherwise read from the title or the date line.
+    """
+    doubts: dict[str, list[str]] = {}
+    title = _title(text)
+    if not title:
+        doubts["title"] = ["no title found under 'KẾ HOẠCH': fill it in"]
+        title = "Kế hoạch (chưa có tên)"
+    plan_year = year or _year(title, text)
+    if plan_year is None:
+        doubts["year"] = ["no year in the title or the date line: give --year"]
+        plan_year = directory.directory.valid_from.year
+    number = _number(text)
+    if not number:
+        found = _ANNEXED.search(text)
+        number = re.sub(r"\s+", "", found["number"]) if found else ""
+        doubts["number"] = (["read from the appendix caption ('kèm theo Kế hoạch số ...')"]
+                            if number else ["no number printed ('Số: /KH-UBND'): a draft?"])
+    issuer = next((a.id for a in directory.agencies if a.kind == "issuer"), "ubnd-tp")
+    monitor, why = _monitor(text, Vocabulary.of(directory), issuer)
+    doubts["monitor"] = [why]
+    doubts["id"] = ["made from the city, year and title: shorten it if you like"]
+    data = {"id": _plan_id(directory.directory.city, plan_year, title), "number": number,
+            "title": title, "year": plan_year, "issuer": issuer, "monitor": monitor,
+            "directory": directory_ref}
+    return Header(data, doubts)
+
+
+def _title(text: str) -> str:
+    found = _KE_HOACH.search(text)
+    if not found:
+        return ""
+    lines: list[str] = []
+    for line in text[found.end():].splitlines()[1:6]:
+        if not line.strip():
+            if lines:
+                break
+            continue
+        lines.append(line.strip())
+    return " ".join(lines)
+
+
+def _year(title: str, text: str) -> int | None:
+    in_title = re.findall(r"năm\s+(\d{4})\b", title, re.I)
+    if in_title:
+        return int(in_title[-1])
+    dated = re.search(r"ngày\s+[\d\s]*tháng\s+[\d\s]*năm\s+(\d{4})", text[:2000], re.I)
+    return int(dated[1]) if dated else None
+
+
+def _number(text: str) -> str:
+    found = _NUMBER.search(text[:3000])
+    if not found:
+        return ""
+    number = re.sub(r"\s+", "", found["number"])
+    return "" if number.startswith("/") else number
+
+
+def _monitor(text: str, vocab: Vocabulary, issuer: str) -> tuple[str, str]:
+    votes: Counter[str] = Counter()
+    for found in _MONITOR.finditer(text):
+        match = vocab.lookup(found["name"])
+        if match and not match[0].startswith("group:") and match[0] != issuer:
+            votes[match[0]] += 1
+    if votes:
+        best, n = votes.most_common(1)[0]
+        return best, f"the text names {best} as the unit that follows up ({n} time(s))"
+    fallback = "so-noi-vu" if "so-noi-vu" in vocab.refs.values() else issuer
+    return fallback, "the text names no monitoring unit: guessed"
+
+
+def _plan_id(city: str, year: int, title: str) -> str:
+    initials = "".join(word[0] for word in slugify(city).split("-")) or "kh"
+    words = [w for w in slugify(title, max_words=30).split("-")
+             if w not in {"ve", "cua", "cac", "va", "nam", "thanh", "pho", str(year)}]
+    topic = "-".join(words[:4]) or "ke-hoach"
+    return f"{initials}-{year}-{topic}"
+
+
+def plan_year_hint(text: str) -> int | None:
+    """The plan year the document states, if any (for callers that need it early)."""
+    return _year(_title(text), text)

@@ -1,0 +1,161 @@
+"""The `kehoach` command as an operator uses it: output, exit codes, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from engine.cli import main
+from tests.conftest import PLAN_SPECS, ROOT
+
+HN24 = PLAN_SPECS / "hanoi/2024-tt-cchc.yaml"
+PLAN = "hn-2024-tt-cchc"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KEHOACH_HOME", str(tmp_path))
+    monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_validate_all_plan_specs_and_directories(capsys: pytest.CaptureFixture[str]) -> None:
+    files = sorted(str(p) for p in PLAN_SPECS.glob("*/*.yaml"))
+    code, out, _ = run(capsys, "validate", *files)
+    assert code == 0
+    assert out.count("ok ") == len(files)
+    assert "1,009 instances" in out and "[output-later]" in out
+
+
+def test_validate_fails_with_the_file_and_line_of_a_bad_spec(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("plan:\n  id: x\n  title: T\n  year: 2024\n  issuer: a\n  monitor: b\n"
+                   "  directory: nowhere.yaml\ntasks:\n  - id: t\n    title: T\n"
+                   "    lead: [a]\n    due: Trong năm\n    colour: red\n", "utf-8")
+    code, out, err = run(capsys, "validate", str(HN24), str(bad))
+    assert code == 1
+    assert f"{bad}:13: task 't', field 'tasks[0].colour': unknown field" in err
+    assert "1 of 2 spec(s) failed validation" in err and f"ok {HN24}" in out
+
+
+def test_compile_json_is_exactly_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "compile", str(HN24), "--json")
+    doc = json.loads(out)
+    assert code == 0 and set(doc) == {"plan", "instances", "edges", "warnings"}
+    assert doc["plan"] == {"id": PLAN, "year": 2024, "title": doc["plan"]["title"]}
+    assert set(doc["instances"][0]) == {"id", "task", "agency", "period", "due", "printed_due",
+                                        "target"}
+    first = next(i for i in doc["instances"] if i["id"].endswith("ban-hanh-ke-hoach:so-y-te:2024"))
+    assert first["due"] == "2024-02-20T23:59:59+07:00" and first["printed_due"] == "2024-02-20"
+    continuous = next(i for i in doc["instances"] if i["task"] == "pho-bien-phap-luat")
+    assert continuous["due"] is None
+    assert all(len(e) == 2 for e in doc["edges"]) and len(doc["instances"]) == 1009
+    assert set(doc["warnings"][0]) == {"code", "message", "task"}
+
+
+@pytest.mark.parametrize(("fmt", "start", "edge"), [
+    ("mermaid", "flowchart LR", " --> "), ("dot", 'digraph "hn-2024-tt-cchc" {', " -> ")],
+    ids=["mermaid", "dot"])
+def test_graph_prints_the_task_dependencies(capsys: pytest.CaptureFixture[str], fmt: str,
+                                            start: str, edge: str) -> None:
+    code, out, _ = run(capsys, "graph", str(HN24), "--format", fmt)
+    assert code == 0 and out.startswith(start)
+    assert "ban-hanh-ke-hoach" in out and edge in out
+
+
+def test_show_prints_the_task_table_in_vietnamese(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "show", str(HN24))
+    assert code == 0
+    for text in ("Chủ trì", "Hạn thực tế", "Chậm nhất ngày 20/02/2024", "01/04/2024 *",
+                 "không hạn (thường xuyên)", "UBND các quận, huyện, thị xã (30)"):
+        assert text in out
+
+
+def test_register_complete_status_and_report(capsys: pytest.CaptureFixture[str],
+                                             tmp_path: Path) -> None:
+    assert run(capsys, "register", str(HN24))[0] == 0
+    code, out, _ = run(capsys, "complete", f"{PLAN}:ban-hanh-ke-hoach:so-y-te:2024",
+                       "--at", "2024-02-21T09:00", "--evidence", "https://example.org/kh")
+    assert code == 0 and "(quá hạn)" in out
+    code, out, _ = run(capsys, "status", "--plan", PLAN, "--agency", "so-y-te",
+                       "--as-of", "2024-03-31", "--json")
+    doc = json.loads(out)
+    assert set(doc) == {"plan", "as_of", "counts", "instances"}
+    assert doc["counts"]["done_late"] == 1
+    done = next(i for i in doc["instances"] if i["task"] == "ban-hanh-ke-hoach")
+    assert done["status"] == "done_late" and done["days_late"] == 1
+    xlsx = tmp_path / "q1.xlsx"
+    assert run(capsys, "report", "--plan", PLAN, "--period", "2024-Q1", "--format", "xlsx",
+               "-o", str(xlsx))[0] == 0
+    from openpyxl import load_workbook
+    sheet = load_workbook(xlsx)["Nhiệm vụ"]
+    assert [c.value for c in sheet[3]][:5] == ["STT", "Nhiệm vụ", "Cơ quan chủ trì",
+                                               "Cơ quan phối hợp", "Thời hạn"]
+    code, out, _ = run(capsys, "report", "--plan", PLAN, "--period", "2024-Q1", "--format",
+                       "csv")
+    assert code == 0 and out.splitlines()[0].startswith("STT,Nhiệm vụ,Cơ quan chủ trì")
+
+
+def changed_count(capsys: pytest.CaptureFixture[str]) -> int:
+    """How many instances are done or waived (a write would change this)."""
+    code, out, _ = run(capsys, "status", "--plan", PLAN, "--json")
+    assert code == 0
+    counts = json.loads(out)["counts"]
+    return int(counts["done_on_time"] + counts["done_late"] + counts["waived"])
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["complete", "hn-2024-tt-cchc:khong-co:so-y-te:2024"],
+     "no instance with id 'hn-2024-tt-cchc:khong-co:so-y-te:2024'"),
+    (["complete", f"{PLAN}:tin-bai-trang-ttdt:so-y-te:2024", "--count", "-2"],
+     "--count must be a positive number, got -2"),
+    (["complete", f"{PLAN}:ban-hanh-ke-hoach:so-tu-phap:2024"], "is waived (sáp nhập)"),
+    (["complete", f"{PLAN}:ban-hanh-ke-hoach:so-y-te:2024", "--at", "hôm qua"],
+     "--at 'hôm qua' is not a date"),
+    (["report", "--plan", PLAN, "--period", "2024-Q5"], "2024-Q5"),
+    (["status", "--plan", "khong-co"], "no plan with id 'khong-co'"),
+], ids=["unknown instance id", "negative count", "completing a waived instance",
+        "a time that is not ISO", "a period that does not exist", "unknown plan"])
+def test_bad_input_is_refused_with_a_clear_message_and_writes_nothing(
+        capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    run(capsys, "register", str(HN24))
+    run(capsys, "waive", f"{PLAN}:ban-hanh-ke-hoach:so-tu-phap:2024", "--reason", "sáp nhập")
+    before = changed_count(capsys)
+    code, _, err = run(capsys, *argv)
+    assert code == 1 and message in err and "Traceback" not in err
+    assert changed_count(capsys) == before
+
+
+def test_another_plan_under_the_same_number_is_refused(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    data = yaml.safe_load(HN24.read_text("utf-8"))
+    data["plan"]["number"] = "99/KH-UBND"
+    data["plan"]["directory"] = str(PLAN_SPECS / "directories/hanoi-2024.yaml")
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    data["plan"]["id"] = "hn-2024-ban-sao"
+    second.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    assert run(capsys, "register", str(first))[0] == 0
+    code, _, err = run(capsys, "register", str(second))
+    assert code == 1 and "already registered as plan 'hn-2024-tt-cchc'" in err
+    assert run(capsys, "status", "--plan", "hn-2024-ban-sao")[0] == 1
+
+
+def test_the_installed_command_exits_non_zero_without_a_traceback(tmp_path: Path) -> None:
+    done = subprocess.run([str(Path(sys.executable).parent / "kehoach"), "validate",
+                           str(tmp_path / "missing.yaml")], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 1
+    assert "missing.yaml: file not found" in done.stderr and "Traceback" not in done.stderr
