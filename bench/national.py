@@ -34,7 +34,7 @@ TASKS: list[tuple[str, str, str, list[str]]] = [
     ("giao-ban", "hằng tháng", "tinh", ["ke-hoach-tinh"]),
     ("kiem-tra", "monthly", "so-nganh", ["ke-hoach-so"]),
     ("bao-cao-nhanh", "Định kỳ hằng tháng", "cap-xa", ["so-lieu-thang"]),
-    ("tu-kiem-tra", "Định kỳ hằng tháng", "so-nganh", []),
+    ("truc-cchc", "Định kỳ hằng tuần", "cap-xa", []),
     ("tin-bai-quy", "Định kỳ hằng quý", "tat-ca", ["tin-bai-thang"]),
     ("doi-thoai", "hằng quý", "tinh", []),
     ("khao-sat", "quarterly", "so-nganh", []),

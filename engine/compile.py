@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gc
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,7 +96,21 @@ def compile_plan(spec: PlanSpec, directory: Directory, *,
     Raises:
         UnknownReferenceError, CycleError, DuePhraseError, SpecError: compile refuses.
     """
-    return _Compiler(spec, directory, source).run()
+    with _collector_paused():
+        return _Compiler(spec, directory, source).run()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # Compiling allocates millions of small objects and no reference cycles; letting the
+    # cyclic collector rescan them all on every generation-2 pass costs a third of the time.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _instance_json(i: Instance) -> dict[str, Any]:
