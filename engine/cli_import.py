@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import zipfile
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
 
+from engine.cli import EXIT_OK, err, out
 from engine.errors import Location, SpecError
 from engine.importer import Draft, build_draft, find_tables_in_text
 from engine.importer.draft import proposals_yaml
 from engine.importer.rollover import roll_over
 from engine.importer.table import TaskTable
 from engine.loader import load_directory, load_plan, read_text
-
-EXIT_OK = 0
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+from engine.spec import PlanSpec
 
 
 def register_cli(subparsers: Any) -> None:
@@ -46,10 +46,14 @@ def register_cli(subparsers: Any) -> None:
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="write the new spec here (default: standard output)")
     p.add_argument("--force", action="store_true", help="overwrite an existing directory file")
+    p.add_argument("--from-db", action="store_true",
+                   help="carry over the instances still open at year end in the database "
+                        "(KEHOACH_DATABASE_URL, or kehoach.db in KEHOACH_HOME)")
     p.set_defaults(command=cmd_rollover)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """Write a draft spec from DOC's task tables and print what needs checking."""
     directory = load_directory(args.directory)
     text, tables = _read_document(args.doc)
     if not tables:
@@ -75,13 +79,14 @@ def _read_document(path: Path) -> tuple[str, list[TaskTable]]:
         text = read_text(path)
         return text, find_tables_in_text(text)
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     from engine.importer.docx_tables import docx_text, find_tables_in_docx
+    if not path.is_file():
+        raise SpecError("file not found", location=Location(str(path)))
     try:
         document = docx.Document(str(path))
-    except FileNotFoundError:
-        raise SpecError("file not found", location=Location(str(path))) from None
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise SpecError(f"not a readable .docx file ({exc})",
                         location=Location(str(path))) from None
     return docx_text(document), find_tables_in_docx(document)
@@ -114,10 +119,34 @@ def _print_summary(draft: Draft, tables: list[TaskTable], console: Console) -> N
                   "(marked '# CHECK:' in the draft)")
 
 
+def open_at_year_end(spec: PlanSpec) -> list[tuple[str, str, str]]:
+    """(task, agency, period) of the plan's dated instances still open at 31/12 23:59:59.
+
+    Continuous duties ("Thường xuyên") are left out: the next year's spec has them anyway.
+    """
+    from engine.queries import instance_statuses
+    from engine.status import Status
+    from engine.store import open_store
+
+    year_end = dt.datetime(spec.plan.year, 12, 31, 23, 59, 59,
+                           tzinfo=ZoneInfo(spec.plan.timezone))
+    store = open_store()
+    try:
+        with store.transaction() as tx:
+            return [(r.task, r.agency, r.period) for r in instance_statuses(
+                tx, plan=spec.plan.id, as_of=year_end)
+                if r.status in (Status.ON_TRACK, Status.OVERDUE) and r.due is not None]
+    finally:
+        store.close()
+
+
 def cmd_rollover(args: argparse.Namespace) -> int:
+    """Write the next year's spec, and its directory when the current one does not cover it."""
     loaded = load_plan(args.spec)
     try:
-        result = roll_over(loaded.spec, loaded.directory, to_year=args.to_year)
+        result = roll_over(loaded.spec, loaded.directory, to_year=args.to_year,
+                           open_instances=open_at_year_end(loaded.spec) if args.from_db
+                           else None)
     except ValueError as exc:
         raise SpecError(str(exc), location=Location(str(args.spec))) from None
     spec_dir = (args.output or args.spec).parent

@@ -17,7 +17,7 @@ _MAX_SPAN = 8
 # binh và Xã hội", "UBND các quận, huyện, thị xã"), so the split between them is chosen by
 # what the directory knows.
 _STRONG = re.compile(r"\s*(?:;|\n|•|(?:^|(?<=[.;:]))\s*-\s+|\s+\+\s+)\s*")
-_WEAK = re.compile(r"(\s*,\s*|\s+-\s+|\s+và\s+|\s+v\u00e0\s+)", re.I)
+_WEAK = re.compile(r"(\s*,\s*|\s+-\s+|\s+v[aà]\s+)", re.I)
 _LIST_LABEL = re.compile(r"^(?P<label>[^:]{2,40}):\s*(?P<rest>.*)$", re.S)
 # Labels that introduce a list without being part of each name ("Các đơn vị: A, B").
 _GENERIC_LABELS = {"don vi", "co quan", "co quan don vi", "gom", "bao gom", "nhu", "cu the"}

@@ -190,7 +190,7 @@ def _kind_of(raw: Sequence[str], cells: dict[str, str]) -> str:
         return "total"
     if _ROMAN_OR_LETTER.match(number) and not _has_task(cells):
         return "section"
-    if not number and len(filled) == 1 and _SECTION_TEXT.match(filled[0]):
+    if len(filled) == 1 and (_SECTION_TEXT.match(filled[0]) or filled[0].isupper()):
         return "section"
     if not number and _is_continuation(cells):
         return "continuation"
