@@ -106,7 +106,8 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:  # type
     return found
 
 
-EXTENSION_MODULES = ("engine.cli_state", "engine.cli_import", "engine.cli_serve", "engine.demo")
+EXTENSION_MODULES = ("engine.cli_state", "engine.cli_import", "engine.cli_api",
+                     "engine.cli_escalation", "engine.cli_serve", "engine.demo")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

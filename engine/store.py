@@ -121,14 +121,16 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is already there)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    # Feature branches (API, escalation) each add their own migration branch off the
+    # initial schema, so there may be several heads: apply them all.
+    heads = set(ScriptDirectory.from_config(config).get_heads())
     with engine.connect() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
+        if set(MigrationContext.configure(connection).get_current_heads()) == heads:
             return
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        log.info("migrating %s to schema %s", engine.url.render_as_string(), head)
-        command.upgrade(config, "head")
+        log.info("migrating %s to schema %s", engine.url.render_as_string(), sorted(heads))
+        command.upgrade(config, "heads")
 
 
 def utc_now() -> dt.datetime:

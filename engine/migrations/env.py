@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from alembic import context
 
+import importlib
+import pkgutil
+
+import engine
 from engine.tables import Base
+
+# Every engine.tables* module declares models on the same Base: load them all so
+# target_metadata is the whole schema.
+for module in pkgutil.iter_modules(engine.__path__):
+    if module.name.startswith("tables"):
+        importlib.import_module(f"engine.{module.name}")
 
 connection = context.config.attributes.get("connection")
 if connection is None:
