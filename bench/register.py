@@ -15,6 +15,7 @@ peak memory <= 2 GiB.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import resource
 import subprocess
@@ -65,8 +66,9 @@ def child_raw(plan_path: str, url: str) -> dict[str, float]:
     from engine.store import open_store
 
     plan = compile_file(Path(plan_path))
-    instances = [(i.id, "national-2026", i.task, i.agency, i.period, i.printed_due, i.due_date,
-                  i.due.astimezone().replace(tzinfo=None) if i.due else None, i.target, 0)
+    sqlite = url.startswith("sqlite")
+    instances = [(i.id, "national-2026", i.task, i.agency, i.period,
+                  *_plain(i.printed_due, i.due_date, i.due, sqlite=sqlite), i.target, 0)
                  for i in plan.instances]
     edges = [(a, b, "national-2026") for a, b in plan.graph.edges()]
     del plan
@@ -74,7 +76,7 @@ def child_raw(plan_path: str, url: str) -> dict[str, float]:
     insert_i = ("INSERT INTO instances (id, plan_id, task_id, agency_id, period, printed_due, "
                 "due_date, due_at, target, progress) VALUES ({})")
     insert_e = "INSERT INTO edges (src, dst, plan_id) VALUES ({})"
-    if url.startswith("sqlite"):
+    if sqlite:
         import sqlite3
 
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
@@ -92,6 +94,17 @@ def child_raw(plan_path: str, url: str) -> dict[str, float]:
     seconds = time.perf_counter() - start
     connection.close()
     return {"store_s": seconds, "rows": len(instances) + len(edges), "peak_mib": _peak_mib()}
+
+
+def _plain(printed: dt.date | None, day: dt.date | None, due: dt.datetime | None, *,
+           sqlite: bool) -> tuple[object, object, object]:
+    """The values as SQLAlchemy binds them: naive UTC; on SQLite, its text formats."""
+    naive = due.astimezone(dt.UTC).replace(tzinfo=None) if due else None
+    naive = dt.datetime(*naive.timetuple()[:6]) if naive else None  # plain, not pendulum
+    if not sqlite:
+        return printed, day, naive
+    return (printed.isoformat() if printed else None, day.isoformat() if day else None,
+            naive.isoformat(sep=" ", timespec="microseconds") if naive else None)
 
 
 def _peak_mib() -> float:
@@ -124,6 +137,7 @@ def _drop(handle: object) -> None:
 def measure(label: str, plan: Path, urls: tuple[str, str]) -> bool:
     print(f"[{label}] registering...", file=sys.stderr)
     ours = _run("--child-register", str(plan), urls[0])
+    print(f"[{label}] registered: {json.dumps(ours)}", file=sys.stderr)
     print(f"[{label}] raw executemany baseline...", file=sys.stderr)
     raw = _run("--child-raw", str(plan), urls[1])
     ours_rate, raw_rate = ours["rows"] / ours["store_s"], raw["rows"] / raw["store_s"]

@@ -10,12 +10,13 @@ Days late are working days, counted by the plan's own calendar (table `workdays`
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from engine.errors import PeriodError
 from engine.periods import Period, parse_period
@@ -76,6 +77,9 @@ def rollup(session: Session, *, plan: str, period: str, by: str = "agency",
            as_of: dt.datetime | None = None) -> list[MetricRow]:
     """Metrics of `plan` in the window `period`, one row per key of `by`, lagging first.
 
+    One grouped scan of the plan's instances: counts, target sums and a histogram of days
+    late per key; medians are read off the histogram.
+
     Args:
         session: an open session.
         plan: the plan id.
@@ -87,10 +91,42 @@ def rollup(session: Session, *, plan: str, period: str, by: str = "agency",
     tz = ZoneInfo(row.timezone if row else "Asia/Ho_Chi_Minh")
     win = window(row.year if row else 0, period)
     as_of = as_of or end_of_window(win, tz)
-    scoped = _scoped(plan, win, as_of, GROUPINGS[by], tz).subquery()
-    rows = _counts(session, scoped)
-    _add_lateness(session, scoped, rows)
+    as_of_wd = workday_ordinal(session, plan=plan, day=as_of.astimezone(tz).date())
+    rows: dict[str, MetricRow] = {}
+    sums: dict[str, list[int]] = {}
+    late_counts: dict[str, Counter[int]] = {}
+    for key, status, late, n, done, target in session.execute(
+            _grouped(plan, win, as_of, as_of_wd, GROUPINGS[by])):
+        metric = rows.setdefault(key, MetricRow(key))
+        metric.counts[Status(status)] += n
+        acc = sums.setdefault(key, [0, 0])
+        acc[0], acc[1] = acc[0] + int(done or 0), acc[1] + int(target or 0)
+        if late is not None and status in (Status.DONE_LATE.value, Status.OVERDUE.value):
+            late_counts.setdefault(key, Counter())[max(int(late), 0)] += n
+    for key, metric in rows.items():
+        done, target = sums[key]
+        metric.target_progress = done / target if target else None
+        if key in late_counts:
+            metric.median_days_late = _median(late_counts[key])
+            metric.worst_days_late = max(late_counts[key])
     return sorted(rows.values(), key=_lagging_first)
+
+
+def workday_ordinal(session: Session, *, plan: str, day: dt.date) -> int | None:
+    """The working-day ordinal of `day` in the plan's calendar (None outside its span)."""
+    return session.scalar(select(WorkdayRow.ordinal).where(
+        WorkdayRow.plan_id == plan, WorkdayRow.day == day))
+
+
+def _median(histogram: Counter[int]) -> float:
+    total = sum(histogram.values())
+    middle = ((total - 1) // 2, total // 2)
+    seen, picked = 0, []
+    for value in sorted(histogram):
+        count = histogram[value]
+        picked += [value for index in middle if seen <= index < seen + count]
+        seen += count
+    return sum(picked) / 2
 
 
 def _lagging_first(row: MetricRow) -> tuple[int, float, str]:
@@ -110,64 +146,33 @@ def status_expr(as_of: dt.datetime) -> Any:
         else_=literal(Status.OVERDUE.value))
 
 
+def late_expr(as_of: dt.datetime, as_of_wd: int | None) -> Any:
+    """Working days late: to the completion if done by `as_of`, else to `as_of`."""
+    c = InstanceRow
+    done = and_(c.completed_at.is_not(None), c.completed_at <= as_of)
+    return case((done, c.completed_wd - c.due_wd), else_=literal(as_of_wd) - c.due_wd)
+
+
 def end_of_window(win: Period, tz: ZoneInfo) -> dt.datetime:
     """The last second of a window's last day, in the plan's time zone."""
     return dt.datetime.combine(win.end, dt.time(23, 59, 59), tz)
 
 
-def _scoped(plan: str, win: Period, as_of: dt.datetime, key: Any, tz: ZoneInfo) -> Select[Any]:
+def _grouped(plan: str, win: Period, as_of: dt.datetime, as_of_wd: int | None,
+             key: Any) -> Select[Any]:
     c = InstanceRow
-    due_day, end_day = aliased(WorkdayRow), aliased(WorkdayRow)
     status = status_expr(as_of).label("status")
-    as_of_day = as_of.astimezone(tz).date()
-    late_until = case((c.completed_on.is_not(None) & (c.completed_at <= as_of), c.completed_on),
-                      else_=literal(as_of_day))
+    late = late_expr(as_of, as_of_wd).label("late")
     # Membership goes by the printed date: a Q1 report due 31/03 (a Sunday) belongs to Q1
     # even though the calendar moves its deadline to 01/04.
     day = func.coalesce(c.printed_due, c.due_date)
     in_window = and_(day >= win.start, day <= win.end)
-    undated = and_(c.due_date.is_(None), literal(win.kind in ("year",)))
-    return (select(key.label("key"), status, c.progress, c.target,
-                   (end_day.ordinal - due_day.ordinal).label("late"))
-            .select_from(c)
-            .join(due_day, and_(due_day.plan_id == c.plan_id, due_day.day == c.due_date),
-                  isouter=True)
-            .join(end_day, and_(end_day.plan_id == c.plan_id, end_day.day == late_until),
-                  isouter=True)
-            .where(c.plan_id == plan, or_(in_window, undated)))
-
-
-def _counts(session: Session, scoped: Any) -> dict[str, MetricRow]:
-    rows: dict[str, MetricRow] = {}
-    capped = case((scoped.c.progress > scoped.c.target, scoped.c.target),
-                  else_=scoped.c.progress)  # progress past the target counts as the target
-    query = select(scoped.c.key, scoped.c.status, func.count(),
-                   func.sum(case((scoped.c.target.is_not(None), capped), else_=0)),
-                   func.sum(func.coalesce(scoped.c.target, 0))).group_by(
-        scoped.c.key, scoped.c.status)
-    totals: dict[str, list[int]] = {}
-    for key, status, n, done, target in session.execute(query):
-        row = rows.setdefault(key, MetricRow(key))
-        row.counts[Status(status)] = n
-        acc = totals.setdefault(key, [0, 0])
-        acc[0] += int(done or 0)
-        acc[1] += int(target or 0)
-    for key, (done, target) in totals.items():
-        rows[key].target_progress = done / target if target else None
-    return rows
-
-
-def _add_lateness(session: Session, scoped: Any, rows: dict[str, MetricRow]) -> None:
-    late = scoped.c.late
-    is_late = scoped.c.status.in_([Status.DONE_LATE.value, Status.OVERDUE.value])
-    ranked = (select(scoped.c.key, late,
-                     func.row_number().over(partition_by=scoped.c.key, order_by=late).label("rn"),
-                     func.count().over(partition_by=scoped.c.key).label("n"))
-              .where(is_late, late.is_not(None)).subquery())
-    middle = select(ranked.c.key, func.avg(ranked.c.late), func.max(ranked.c.n)).where(
-        ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])).group_by(ranked.c.key)
-    for key, median, _ in session.execute(middle):
-        rows[key].median_days_late = float(median)
-    worst = select(scoped.c.key, func.max(late)).where(is_late).group_by(scoped.c.key)
-    for key, value in session.execute(worst):
-        rows[key].worst_days_late = int(value) if value is not None else None
+    undated = and_(c.due_date.is_(None), literal(win.kind == "year"))
+    capped = case((c.progress > c.target, c.target), else_=c.progress)
+    scoped = (select(key.label("key"), status, late,
+                     case((c.target.is_not(None), capped), else_=0).label("done"),
+                     func.coalesce(c.target, 0).label("target"))
+              .where(c.plan_id == plan, or_(in_window, undated)).subquery())
+    return (select(scoped.c.key, scoped.c.status, scoped.c.late, func.count(),
+                   func.sum(scoped.c.done), func.sum(scoped.c.target))
+            .group_by(scoped.c.key, scoped.c.status, scoped.c.late))

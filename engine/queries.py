@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, literal, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
-from engine.metrics import status_expr
+from engine.metrics import late_expr, status_expr, workday_ordinal
 from engine.status import Status, fold_events
 from engine.store import NotFoundError, events_of
-from engine.tables import EdgeRow, EventRow, InstanceRow, PlanRow, WorkdayRow
+from engine.tables import EdgeRow, EventRow, InstanceRow, PlanRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +56,13 @@ def instance_statuses(session: Session, *, plan: str, as_of: dt.datetime,
     tz = ZoneInfo(require_plan(session, plan).timezone)
     c = InstanceRow
     st = status_expr(as_of)
-    due_day, end_day = aliased(WorkdayRow), aliased(WorkdayRow)
-    done = and_(c.completed_at.is_not(None), c.completed_at <= as_of)
-    late_until = case((done, c.completed_on), else_=literal(as_of.astimezone(tz).date()))
+    as_of_wd = workday_ordinal(session, plan=plan, day=as_of.astimezone(tz).date())
     pre = aliased(InstanceRow)
     blocked = exists().where(EdgeRow.dst == c.id, pre.id == EdgeRow.src,
                              pre.waived_at.is_(None),
                              (pre.completed_at.is_(None)) | (pre.completed_at > as_of))
     query = (select(c.id, c.task_id, c.agency_id, c.period, c.due_at, c.printed_due, st,
-                    c.completed_at, end_day.ordinal - due_day.ordinal, c.progress, c.target,
-                    blocked)
-             .join(due_day, and_(due_day.plan_id == c.plan_id, due_day.day == c.due_date),
-                   isouter=True)
-             .join(end_day, and_(end_day.plan_id == c.plan_id, end_day.day == late_until),
-                   isouter=True)
+                    c.completed_at, late_expr(as_of, as_of_wd), c.progress, c.target, blocked)
              .where(c.plan_id == plan)
              .order_by(c.due_date.asc().nulls_last(), c.task_id, c.agency_id, c.period))
     for column, value in ((c.agency_id, agency), (c.period, period), (c.task_id, task)):

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.bulk import bulk_insert
 from engine.compile import CompiledPlan, Instance
 from engine.errors import SpecError
 from engine.status import Event, EventKind
@@ -27,6 +28,7 @@ from engine.tables import (
 )
 
 CHUNK = 20_000
+Row = tuple[Any, ...]
 REMOVED_PREFIX = "removed in revision"
 Progress = Callable[[int], None]
 
@@ -115,7 +117,7 @@ def _update_header(row: PlanRow, plan: CompiledPlan, revision: int, fingerprint:
 def _first_registration(session: Session, plan: CompiledPlan,
                         progress: Progress | None) -> RegistrationDiff:
     plan_id = plan.spec.plan.id
-    _insert_instances(session, plan_id, plan.instances, progress)
+    _insert_instances(session, plan, plan.instances, progress)
     _insert_edges(session, plan_id, plan.graph.edges())
     return RegistrationDiff(plan_id, 1, added=[i.id for i in plan.instances])
 
@@ -127,9 +129,10 @@ def _revise(session: Session, plan: CompiledPlan, revision: int, *, now: dt.date
         InstanceRow.id, InstanceRow.due_at, InstanceRow.waived_reason).where(
         InstanceRow.plan_id == plan_id))}
     compiled = {i.id: i for i in plan.instances}
+    ordinals = workday_ordinals(plan)
     diff = RegistrationDiff(plan_id, revision)
     diff.added = [i for i in compiled if i not in stored]
-    _insert_instances(session, plan_id, (compiled[i] for i in diff.added), progress)
+    _insert_instances(session, plan, [compiled[i] for i in diff.added], progress)
     for iid, row in stored.items():
         new = compiled.get(iid)
         was_removed = (row.waived_reason or "").startswith(REMOVED_PREFIX)
@@ -143,7 +146,8 @@ def _revise(session: Session, plan: CompiledPlan, revision: int, *, now: dt.date
         if new is not None and new.due != row.due_at:
             diff.due_changed.append((iid, _iso(row.due_at), _iso(new.due)))
             session.execute(update(InstanceRow).where(InstanceRow.id == iid).values(
-                due_at=new.due, due_date=new.due_date, printed_due=new.printed_due))
+                due_at=new.due, due_date=new.due_date, printed_due=new.printed_due,
+                due_wd=ordinals.get(new.due_date) if new.due_date else None))
     session.execute(delete(EdgeRow).where(EdgeRow.plan_id == plan_id))
     _insert_edges(session, plan_id, plan.graph.edges())
     return diff
@@ -157,24 +161,29 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _insert_instances(session: Session, plan_id: str, instances: Iterable[Instance],
+INSTANCE_COLUMNS = ("id", "plan_id", "task_id", "agency_id", "period", "printed_due",
+                    "due_date", "due_at", "target", "due_wd", "progress")
+
+
+def _insert_instances(session: Session, plan: CompiledPlan, instances: Sequence[Instance],
                       progress: Progress | None) -> None:
-    rows = ({"id": i.id, "plan_id": plan_id, "task_id": i.task, "agency_id": i.agency,
-             "period": i.period, "printed_due": i.printed_due, "due_date": i.due_date,
-             "due_at": i.due, "target": i.target, "progress": 0} for i in instances)
+    plan_id = plan.spec.plan.id
+    ordinals = workday_ordinals(plan)
+    rows = ((i.id, plan_id, i.task, i.agency, i.period, i.printed_due, i.due_date, i.due,
+             i.target, ordinals.get(i.due_date) if i.due_date else None, 0) for i in instances)
     for chunk in _chunks(rows):
-        session.execute(insert(InstanceRow), chunk)
+        bulk_insert(session, InstanceRow.__table__, INSTANCE_COLUMNS, chunk)
         if progress:
             progress(len(chunk))
 
 
 def _insert_edges(session: Session, plan_id: str, edges: Iterable[tuple[str, str]]) -> None:
-    rows = ({"src": a, "dst": b, "plan_id": plan_id} for a, b in edges)
+    rows = ((a, b, plan_id) for a, b in edges)
     for chunk in _chunks(rows):
-        session.execute(insert(EdgeRow), chunk)
+        bulk_insert(session, EdgeRow.__table__, ("src", "dst", "plan_id"), chunk)
 
 
-def _chunks(rows: Iterable[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
+def _chunks(rows: Iterable[Row]) -> Iterator[Sequence[Row]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK)):
         yield chunk
@@ -196,13 +205,21 @@ def _replace_reference_rows(session: Session, plan: CompiledPlan, revision: int)
     session.execute(insert(WorkdayRow), list(_workday_rows(plan)))
 
 
-def _workday_rows(plan: CompiledPlan) -> Iterator[dict[str, Any]]:
-    # Ordinals let SQL count working days late as a difference of two lookups; the span
-    # covers late completions reported well into the following years.
+def workday_ordinals(plan: CompiledPlan) -> dict[dt.date, int]:
+    """Working-day ordinal of every day from 1 January of the year before the plan's to the
+    end of three years after, so late completions well into later years still count."""
     year = plan.spec.plan.year
     day, end = dt.date(year - 1, 1, 1), dt.date(year + 3, 12, 31)
+    ordinals: dict[dt.date, int] = {}
     ordinal = 0
     while day <= end:
         ordinal += plan.calendar.is_working_day(day)
-        yield {"plan_id": plan.spec.plan.id, "day": day, "ordinal": ordinal}
+        ordinals[day] = ordinal
         day += dt.timedelta(days=1)
+    return ordinals
+
+
+def _workday_rows(plan: CompiledPlan) -> Iterator[dict[str, Any]]:
+    plan_id = plan.spec.plan.id
+    for day, ordinal in workday_ordinals(plan).items():
+        yield {"plan_id": plan_id, "day": day, "ordinal": ordinal}

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.errors import KehoachError, StoreError
 from engine.settings import Settings
 from engine.status import Event, EventKind, InstanceState, TransitionError, apply_event
-from engine.tables import EventRow, InstanceRow, PlanRow
+from engine.tables import EventRow, InstanceRow, PlanRow, WorkdayRow
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -170,6 +170,9 @@ def record_event(session: Session, event: Event) -> InstanceView:
         raise NotFoundError("instance", event.instance_id)
     state = apply_event(_state(row), event, target=row.target)
     _write_state(row, state, timezone=_plan_timezone(session, row.plan_id))
+    row.completed_wd = (session.scalar(select(WorkdayRow.ordinal).where(
+        WorkdayRow.plan_id == row.plan_id, WorkdayRow.day == row.completed_on))
+        if row.completed_on else None)
     session.add(_event_row(row.plan_id, event))
     return _view(row)
 

@@ -108,9 +108,13 @@ class InstanceRow(Base):
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     due_at: Mapped[dt.datetime | None]
     target: Mapped[int | None] = mapped_column(Integer)
+    # Working-day ordinals (table workdays) of the due date and of the completion date:
+    # days late is their difference, which SQL can compute without a calendar.
+    due_wd: Mapped[int | None] = mapped_column(Integer)
     # Projection of the events (engine.status.fold_events); `kehoach db verify` checks it.
     completed_at: Mapped[dt.datetime | None]
     completed_on: Mapped[dt.date | None] = mapped_column(Date)  # local date of completion
+    completed_wd: Mapped[int | None] = mapped_column(Integer)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     waived_at: Mapped[dt.datetime | None]
     waived_reason: Mapped[str | None] = mapped_column(Text)

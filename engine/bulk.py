@@ -1,0 +1,66 @@
+"""Fast bulk inserts: rows bound in each driver's native form, skipping per-value processors.
+
+Registering a national plan writes millions of rows; SQLAlchemy's per-value bind processing
+costs more than the insert itself. Values here are converted once, the way SQLAlchemy would
+store them (naive UTC datetimes; on SQLite its own text formats), so rows written here and
+rows written through the ORM compare and sort alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Date, DateTime, FromClause
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+from engine.tables import UTCDateTime
+
+Converter = Callable[[Any], Any]
+
+
+def bulk_insert(session: Session, table: FromClause, columns: Sequence[str],
+                rows: Iterable[Sequence[Any]]) -> None:
+    """INSERT `rows` (tuples in `columns` order) into `table`, in the session's transaction."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    name = getattr(table, "name", None)
+    if not isinstance(name, str):
+        raise TypeError(f"bulk_insert needs a table, got {table!r}")
+    sql = (f"INSERT INTO {name} ({', '.join(columns)}) "
+           f"VALUES ({', '.join(mark for _ in columns)})")
+    convert = [_converter(table.c[name].type, sqlite=sqlite) for name in columns]
+    plain = [tuple(c(v) if v is not None else None for c, v in zip(convert, row, strict=True))
+             for row in rows]
+    if plain:
+        connection.exec_driver_sql(sql, plain)
+
+
+def _converter(kind: TypeEngine[Any], *, sqlite: bool) -> Converter:
+    if isinstance(kind, UTCDateTime | DateTime):
+        return _sqlite_datetime if sqlite else _naive_utc
+    if isinstance(kind, Date) and sqlite:
+        return _sqlite_date
+    return _same
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    utc = value.astimezone(dt.UTC)
+    return dt.datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second,
+                       utc.microsecond)
+
+
+def _sqlite_datetime(value: dt.datetime) -> str:
+    # SQLAlchemy's SQLite DATETIME storage format; comparisons are on this text.
+    return _naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_date(value: dt.date) -> str:
+    return value.strftime("%Y-%m-%d")
+
+
+def _same(value: Any) -> Any:
+    return value
