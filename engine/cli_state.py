@@ -20,6 +20,7 @@ from engine.loader import load_plan, read_text
 from engine.queries import count_by_status, instance_statuses, require_plan, verify_projection
 from engine.registry import RegistrationDiff, register_plan
 from engine.report import build_report, task_line, to_csv, write_xlsx
+from engine.report_html import build_html_report
 from engine.status import STATUS_LABELS_VI, Event, EventKind, Status
 from engine.store import Store, open_store, record_event, utc_now
 
@@ -67,8 +68,8 @@ def register_cli(sub: Any) -> None:
     p = sub.add_parser("report", help="completion report of a plan for a period")
     p.add_argument("--plan", required=True)
     p.add_argument("--period", required=True, help="2024-Q1, 2024-H1, 2024-9M, 2024 or 2024-03")
-    p.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table")
-    p.add_argument("-o", "--output", type=Path, help="file to write (required for xlsx)")
+    p.add_argument("--format", choices=("table", "json", "csv", "xlsx", "html"), default="table")
+    p.add_argument("-o", "--output", type=Path, help="file to write (required for xlsx and html)")
     p.add_argument("--as-of", help="take status at this date instead of the period's end")
     p.set_defaults(command=cmd_report)
 
@@ -205,11 +206,18 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    if args.format == "xlsx" and args.output is None:
-        raise InputError("--format xlsx writes a file: give it with -o FILE.xlsx")
+    if args.format in ("xlsx", "html") and args.output is None:
+        raise InputError(f"--format {args.format} writes a file: give it with "
+                         f"-o FILE.{args.format}")
     as_of = parse_moment(args.as_of, option="--as-of", end_of_day=True) if args.as_of else None
     with _store().transaction() as tx:
         report = build_report(tx, plan=args.plan, period=args.period, as_of=as_of)
+        html = (build_html_report(tx, plan=args.plan, period=args.period, as_of=as_of)
+                if args.format == "html" else None)
+    if html is not None:
+        args.output.write_text(html, encoding="utf-8")
+        out.print(f"wrote {args.output}")
+        return EXIT_OK
     if args.format == "xlsx":
         write_xlsx(report, args.output)
         out.print(f"wrote {args.output}")

@@ -10,12 +10,11 @@ Days late are working days, counted by the plan's own calendar (table `workdays`
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import PeriodError
@@ -92,24 +91,20 @@ def rollup(session: Session, *, plan: str, period: str, by: str = "agency",
     win = window(row.year if row else 0, period)
     as_of = as_of or end_of_window(win, tz)
     as_of_wd = workday_ordinal(session, plan=plan, day=as_of.astimezone(tz).date())
-    rows: dict[str, MetricRow] = {}
-    sums: dict[str, list[int]] = {}
-    late_counts: dict[str, Counter[int]] = {}
-    for key, status, late, n, done, target in session.execute(
-            _grouped(plan, win, as_of, as_of_wd, GROUPINGS[by])):
-        metric = rows.setdefault(key, MetricRow(key))
-        metric.counts[Status(status)] += n
-        acc = sums.setdefault(key, [0, 0])
-        acc[0], acc[1] = acc[0] + int(done or 0), acc[1] + int(target or 0)
-        if late is not None and status in (Status.DONE_LATE.value, Status.OVERDUE.value):
-            late_counts.setdefault(key, Counter())[max(int(late), 0)] += n
-    for key, metric in rows.items():
-        done, target = sums[key]
-        metric.target_progress = done / target if target else None
-        if key in late_counts:
-            metric.median_days_late = _median(late_counts[key])
-            metric.worst_days_late = max(late_counts[key])
-    return sorted(rows.values(), key=_lagging_first)
+    query = _per_key(plan, win, as_of, as_of_wd, GROUPINGS[by],
+                     scan=session.get_bind().dialect.name == "sqlite")
+    rows = [_metric_row(r) for r in session.connection().execute(query)]
+    return sorted(rows, key=_lagging_first)
+
+
+def _metric_row(r: Any) -> MetricRow:
+    key, done_sum, target_sum, worst, low, high, *counts = r
+    metric = MetricRow(key, counts={s: int(n or 0) for s, n in zip(Status, counts, strict=True)})
+    metric.target_progress = int(done_sum or 0) / int(target_sum) if target_sum else None
+    metric.worst_days_late = max(int(worst), 0) if worst is not None else None
+    if low is not None and high is not None:
+        metric.median_days_late = (max(int(low), 0) + max(int(high), 0)) / 2
+    return metric
 
 
 def workday_ordinal(session: Session, *, plan: str, day: dt.date) -> int | None:
@@ -118,32 +113,26 @@ def workday_ordinal(session: Session, *, plan: str, day: dt.date) -> int | None:
         WorkdayRow.plan_id == plan, WorkdayRow.day == day))
 
 
-def _median(histogram: Counter[int]) -> float:
-    total = sum(histogram.values())
-    middle = ((total - 1) // 2, total // 2)
-    seen, picked = 0, []
-    for value in sorted(histogram):
-        count = histogram[value]
-        picked += [value for index in middle if seen <= index < seen + count]
-        seen += count
-    return sum(picked) / 2
-
-
 def _lagging_first(row: MetricRow) -> tuple[int, float, str]:
     rate = row.completion_rate
     return (-row.counts[Status.OVERDUE], rate if rate is not None else 2.0, row.key)
 
 
 def status_expr(as_of: dt.datetime) -> Any:
+    """engine.status.status_at as SQL. Open instances (the bulk of a big plan) are decided
+    first, after two NULL checks and one comparison: this CASE runs once per row."""
     c = InstanceRow
+    untouched = and_(c.completed_at.is_(None), c.waived_at.is_(None))
+    open_status = case((or_(c.due_at.is_(None), c.due_at >= as_of), literal(Status.ON_TRACK.value)),
+                       else_=literal(Status.OVERDUE.value))
     done = and_(c.completed_at.is_not(None), c.completed_at <= as_of)
     return case(
+        (untouched, open_status),
         (and_(c.waived_at.is_not(None), c.waived_at <= as_of), literal(Status.WAIVED.value)),
         (and_(done, or_(c.due_at.is_(None), c.completed_at <= c.due_at)),
          literal(Status.DONE_ON_TIME.value)),
         (done, literal(Status.DONE_LATE.value)),
-        (or_(c.due_at.is_(None), c.due_at >= as_of), literal(Status.ON_TRACK.value)),
-        else_=literal(Status.OVERDUE.value))
+        else_=open_status)
 
 
 def late_expr(as_of: dt.datetime, as_of_wd: int | None) -> Any:
@@ -158,21 +147,45 @@ def end_of_window(win: Period, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(win.end, dt.time(23, 59, 59), tz)
 
 
-def _grouped(plan: str, win: Period, as_of: dt.datetime, as_of_wd: int | None,
-             key: Any) -> Select[Any]:
+def _per_key(plan: str, win: Period, as_of: dt.datetime, as_of_wd: int | None, key: Any,
+             *, scan: bool) -> Select[Any]:
+    """One row per key: counts by status, target sums, worst and median days late.
+
+    One scan groups the window's instances by (key, status, days late); window sums over
+    that small result give each key's lateness distribution, and the median is read off
+    its cumulative counts, so Python receives one row per key.
+    """
     c = InstanceRow
-    status = status_expr(as_of).label("status")
-    late = late_expr(as_of, as_of_wd).label("late")
-    # Membership goes by the printed date: a Q1 report due 31/03 (a Sunday) belongs to Q1
-    # even though the calendar moves its deadline to 01/04.
-    day = func.coalesce(c.printed_due, c.due_date)
-    in_window = and_(day >= win.start, day <= win.end)
-    undated = and_(c.due_date.is_(None), literal(win.kind == "year"))
+    status = status_expr(as_of)
+    raw_late = late_expr(as_of, as_of_wd)
+    # Undated (continuous) instances count in year windows only: give them the window's
+    # last day, or a day before any window, so one range test decides membership.
+    undated_day = win.end if win.kind == "year" else dt.date(1, 1, 1)
+    day = func.coalesce(c.printed_due, c.due_date, undated_day)
+    # On SQLite a window scan through a (plan_id, ...) index looks rows up one by one in
+    # index order, several times slower than reading the table straight through; wrapping
+    # the column keeps SQLite off the index (PostgreSQL's planner chooses well by itself).
+    of_plan = func.coalesce(c.plan_id, "") == plan if scan else c.plan_id == plan
     capped = case((c.progress > c.target, c.target), else_=c.progress)
-    scoped = (select(key.label("key"), status, late,
-                     case((c.target.is_not(None), capped), else_=0).label("done"),
-                     func.coalesce(c.target, 0).label("target"))
-              .where(c.plan_id == plan, or_(in_window, undated)).subquery())
-    return (select(scoped.c.key, scoped.c.status, scoped.c.late, func.count(),
-                   func.sum(scoped.c.done), func.sum(scoped.c.target))
-            .group_by(scoped.c.key, scoped.c.status, scoped.c.late))
+    base = (select(key.label("key"), status.label("status"), raw_late.label("raw_late"),
+                   func.count().label("n"),
+                   func.sum(case((c.target.is_not(None), capped), else_=0)).label("done"),
+                   func.sum(func.coalesce(c.target, 0)).label("target"))
+            .where(of_plan, day >= win.start, day <= win.end)
+            .group_by(key, status, raw_late).subquery())
+    # Days late only mean something for late statuses; null them on the grouped rows,
+    # not per instance, so the status CASE runs once per instance.
+    is_late = base.c.status.in_([Status.DONE_LATE.value, Status.OVERDUE.value])
+    grouped = select(base.c.key, base.c.status, base.c.n, base.c.done, base.c.target,
+                     case((is_late, base.c.raw_late), else_=None).label("late")).subquery()
+    late_n = case((grouped.c.late.is_not(None), grouped.c.n), else_=None)
+    # PostgreSQL sums bigints into numeric: cast back so `//` below is integer division.
+    cumulative = (select(grouped, cast(func.sum(late_n).over(
+        partition_by=grouped.c.key, order_by=grouped.c.late, rows=(None, 0)), Integer).label("cum"),
+        cast(func.sum(late_n).over(partition_by=grouped.c.key), Integer).label("tot")).subquery())
+    w = cumulative.c
+    low = func.min(case((and_(w.late.is_not(None), w.cum >= (w.tot + 1) // 2), w.late)))
+    high = func.min(case((and_(w.late.is_not(None), w.cum >= w.tot // 2 + 1), w.late)))
+    counts = [func.sum(case((w.status == s.value, w.n), else_=0)) for s in Status]
+    return (select(w.key, func.sum(w.done), func.sum(w.target), func.max(w.late), low, high,
+                   *counts).group_by(w.key))

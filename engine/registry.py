@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.bulk import bulk_insert
@@ -87,6 +87,7 @@ def register_plan(session: Session, plan: CompiledPlan, *, spec_text: str, direc
         diff = _revise(session, plan, revision, now=now, actor=actor, progress=progress)
     diff.revision = revision
     _replace_reference_rows(session, plan, revision)
+    _refresh_statistics(session)
     session.add(RevisionRow(plan_id=header.id, revision=revision, spec_hash=fingerprint,
                             spec_yaml=spec_text, directory_yaml=directory_text,
                             registered_at=now, actor=actor, diff=diff.summary()))
@@ -203,6 +204,13 @@ def _replace_reference_rows(session: Session, plan: CompiledPlan, revision: int)
          "target_unit": t.target.unit if t.target else None, "removed_in": None}
         for n, t in enumerate(plan.spec.tasks, 1)])
     session.execute(insert(WorkdayRow), list(_workday_rows(plan)))
+
+
+def _refresh_statistics(session: Session) -> None:
+    # After a bulk load the planner has no statistics and walks an index row by row for
+    # window scans that cover most of the table; ANALYZE lets it choose a full scan.
+    session.execute(text("ANALYZE instances"))
+    session.execute(text("ANALYZE edges"))
 
 
 def workday_ordinals(plan: CompiledPlan) -> dict[dt.date, int]:

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+
+# Prefect reads its settings at import: quiet, patient with the first migration, no analytics
+# (they cause "database is locked" on the harness's SQLite).
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
