@@ -75,10 +75,13 @@ def _cell(metric: MetricRow) -> HeatCell:
 def _burnup_svg(session: Session, *, plan: str, year: int, until: dt.datetime) -> dict[str, Any]:
     """Cumulative deadlines and completions per day of the year, as SVG polyline points."""
     c = InstanceRow
-    due = dict(session.execute(select(c.due_date, func.count()).where(
-        c.plan_id == plan, c.due_date.is_not(None)).group_by(c.due_date)).all())
-    done = dict(session.execute(select(c.completed_on, func.count()).where(
-        c.plan_id == plan, c.completed_on.is_not(None)).group_by(c.completed_on)).all())
+    due: dict[dt.date, int] = {day: n for day, n in session.execute(
+        select(c.due_date, func.count()).where(c.plan_id == plan, c.due_date.is_not(None))
+        .group_by(c.due_date)) if day}
+    done: dict[dt.date, int] = {day: n for day, n in session.execute(
+        select(c.completed_on, func.count()).where(c.plan_id == plan,
+                                                   c.completed_on.is_not(None))
+        .group_by(c.completed_on)) if day}
     start, days = dt.date(year, 1, 1), (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1
     total = max(sum(due.values()), 1)
     width, height = 720, 260

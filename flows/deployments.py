@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Schedule
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 SWEEP_CRON = "0 8 * * *"  # every morning at 08:00, before the working day gets going
@@ -13,11 +13,11 @@ REPORT_SCHEDULES = {"Q1": "0 17 31 3 *", "H1": "0 17 30 6 *", "9M": "0 17 30 9 *
                     "Y": "0 17 31 12 *"}
 
 
-def sweep_schedule() -> Cron:
+def sweep_schedule() -> Schedule:
     return Cron(SWEEP_CRON, timezone=TIMEZONE)
 
 
-def report_schedules(plan: str) -> list[Cron]:
+def report_schedules(plan: str) -> list[Schedule]:
     return [Cron(cron, timezone=TIMEZONE, parameters={"plan": plan, "window": window},
                  slug=f"report-{window.lower()}")
             for window, cron in REPORT_SCHEDULES.items()]
