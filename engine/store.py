@@ -19,10 +19,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.errors import KehoachError, StoreError
+from engine.errors import KehoachError
 from engine.settings import Settings
 from engine.status import Event, EventKind, InstanceState, TransitionError, apply_event
 from engine.tables import EventRow, InstanceRow, PlanRow, WorkdayRow
@@ -158,6 +158,25 @@ def find_instance(session: Session, *, plan: str, task: str, agency: str,
     return _view(row)
 
 
+# The webhook's hot path runs these three statements per delivery; built once, their SQL
+# is compiled once (rebuilding them per call cost more than executing them).
+_LOAD_FOR_EVENT = (
+    select(InstanceRow.id, InstanceRow.plan_id, InstanceRow.task_id, InstanceRow.agency_id,
+           InstanceRow.period, InstanceRow.printed_due, InstanceRow.due_date,
+           InstanceRow.due_at, InstanceRow.target, InstanceRow.completed_at,
+           InstanceRow.progress, InstanceRow.waived_at, InstanceRow.waived_reason,
+           InstanceRow.completed_on, PlanRow.timezone)
+    .join(PlanRow, PlanRow.id == InstanceRow.plan_id)
+    .where(InstanceRow.id == bindparam("instance_id")).with_for_update(of=InstanceRow))
+_STATE_COLUMNS = ("completed_at", "completed_on", "completed_wd", "progress", "waived_at",
+                  "waived_reason")
+_WRITE_STATE = (update(InstanceRow).where(InstanceRow.id == bindparam("instance_id"))
+                .values({c: bindparam(f"new_{c}") for c in _STATE_COLUMNS}))
+_APPEND_EVENT = insert(EventRow)
+_WORKDAY = select(WorkdayRow.ordinal).where(WorkdayRow.plan_id == bindparam("plan_id"),
+                                            WorkdayRow.day == bindparam("day"))
+
+
 def record_event(session: Session, event: Event) -> InstanceView:
     """Apply `event` to its instance and append it to the audit log, in the caller's transaction.
 
@@ -165,16 +184,30 @@ def record_event(session: Session, event: Event) -> InstanceView:
         NotFoundError: no such instance.
         TransitionError: the event does not apply (completing a waived instance...).
     """
-    row = session.get(InstanceRow, event.instance_id, with_for_update=True)
+    connection = session.connection()  # Core statements: no ORM unit of work needed here
+    row = connection.execute(_LOAD_FOR_EVENT, {"instance_id": event.instance_id}).first()
     if row is None:
         raise NotFoundError("instance", event.instance_id)
-    state = apply_event(_state(row), event, target=row.target)
-    _write_state(row, state, timezone=_plan_timezone(session, row.plan_id))
-    row.completed_wd = (session.scalar(select(WorkdayRow.ordinal).where(
-        WorkdayRow.plan_id == row.plan_id, WorkdayRow.day == row.completed_on))
-        if row.completed_on else None)
-    session.add(_event_row(row.plan_id, event))
-    return _view(row)
+    before = InstanceState(completed_at=row.completed_at, progress=row.progress,
+                           waived_at=row.waived_at, waived_reason=row.waived_reason)
+    state = apply_event(before, event, target=row.target)
+    values = _state_values(connection, row, state)
+    connection.execute(_WRITE_STATE, {"instance_id": row.id,
+                                      **{f"new_{c}": values[c] for c in _STATE_COLUMNS}})
+    connection.execute(_APPEND_EVENT, _event_values(row.plan_id, event))
+    return InstanceView(row.id, row.plan_id, row.task_id, row.agency_id, row.period,
+                        row.printed_due, row.due_date, row.due_at, row.target, state)
+
+
+def _state_values(connection: Connection, row: Any, state: InstanceState) -> dict[str, Any]:
+    completed_on = (state.completed_at.astimezone(ZoneInfo(row.timezone)).date()
+                    if state.completed_at else None)
+    # Days late are due_wd/completed_wd arithmetic in SQL: keep the ordinal with the date.
+    completed_wd = connection.scalar(_WORKDAY, {"plan_id": row.plan_id, "day": completed_on}
+                                     ) if completed_on else None
+    return {"completed_at": state.completed_at, "completed_on": completed_on,
+            "completed_wd": completed_wd, "progress": state.progress,
+            "waived_at": state.waived_at, "waived_reason": state.waived_reason}
 
 
 def events_of(session: Session, instance_id: str) -> list[Event]:
@@ -184,25 +217,9 @@ def events_of(session: Session, instance_id: str) -> list[Event]:
     return [_event(r) for r in rows]
 
 
-def _plan_timezone(session: Session, plan_id: str) -> str:
-    plan = session.get(PlanRow, plan_id)
-    if plan is None:
-        raise StoreError(f"instance of unknown plan {plan_id!r}")
-    return plan.timezone
-
-
 def _state(row: InstanceRow) -> InstanceState:
     return InstanceState(completed_at=row.completed_at, progress=row.progress,
                          waived_at=row.waived_at, waived_reason=row.waived_reason)
-
-
-def _write_state(row: InstanceRow, state: InstanceState, *, timezone: str) -> None:
-    row.completed_at = state.completed_at
-    row.completed_on = (state.completed_at.astimezone(ZoneInfo(timezone)).date()
-                        if state.completed_at else None)
-    row.progress = state.progress
-    row.waived_at = state.waived_at
-    row.waived_reason = state.waived_reason
 
 
 def _view(row: InstanceRow) -> InstanceView:
@@ -210,10 +227,11 @@ def _view(row: InstanceRow) -> InstanceView:
                         row.printed_due, row.due_date, row.due_at, row.target, _state(row))
 
 
-def _event_row(plan_id: str, e: Event) -> EventRow:
-    return EventRow(plan_id=plan_id, instance_id=e.instance_id, kind=e.kind.value, at=e.at,
-                    recorded_at=utc_now(), actor=e.actor, source=e.source, count=e.count,
-                    evidence_url=e.evidence_url, note=e.note, reason=e.reason)
+def _event_values(plan_id: str, e: Event) -> dict[str, Any]:
+    return {"plan_id": plan_id, "instance_id": e.instance_id, "kind": e.kind.value,
+            "at": e.at, "recorded_at": utc_now(), "actor": e.actor, "source": e.source,
+            "count": e.count, "evidence_url": e.evidence_url, "note": e.note,
+            "reason": e.reason}
 
 
 def _event(r: EventRow) -> Event:

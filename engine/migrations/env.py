@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import context
-
 import importlib
 import pkgutil
+
+from alembic import context
 
 import engine
 from engine.tables import Base

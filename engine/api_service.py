@@ -1,0 +1,247 @@
+"""What the webhook API does, on a session the request owns: authorize, record, read.
+
+Authorization is decided before any instance is looked up, from the instance id itself
+(`plan:task:agency:period`) and the plan's directory, so a token of another agency gets the
+same 403 whether or not the instance exists. Plans are public documents: an unknown plan
+is a 404 for any valid token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from engine.api_errors import ConflictError, ForbiddenError, InvalidInputError
+from engine.api_models import (
+    LOCAL,
+    CompletionCreate,
+    InstanceListPublic,
+    InstancePublic,
+    InstanceStatusPublic,
+    KeyedCompletionCreate,
+    MetricsPublic,
+    ProgressCreate,
+)
+from engine.auth import Caller, Role
+from engine.metrics import rollup
+from engine.queries import instance_statuses, require_plan
+from engine.spec import parse_directory
+from engine.status import STATUS_LABELS_VI, Event, EventKind, Status, TransitionError, status_at
+from engine.store import InstanceView, NotFoundError, find_instance, get_instance, record_event
+from engine.tables import InstanceRow, PlanRow, RevisionRow
+from engine.tables_api import PlanDirectoryRow
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def link_plan_directory(session: Session, plan_id: str, directory_id: str) -> None:
+    """Remember which directory a plan was compiled against (no-op if already known)."""
+    values = {"plan_id": plan_id, "directory_id": directory_id}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(PlanDirectoryRow).values(**values).on_conflict_do_nothing())
+
+
+class PlanDirectories:
+    """plan id -> directory id; read from plan_directories, else from the stored spec."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, str] = {}  # a plan never moves to another city's directory
+
+    def of(self, session: Session, plan_id: str) -> str:
+        """The directory of a registered plan; NotFoundError if the plan is unknown."""
+        if plan_id in self._known:
+            return self._known[plan_id]
+        row = session.get(PlanDirectoryRow, plan_id)
+        directory = row.directory_id if row else self._link(session, plan_id)
+        self._known[plan_id] = directory
+        return directory
+
+    def plans_in(self, session: Session, directory_id: str) -> list[str]:
+        """The registered plans compiled against `directory_id`."""
+        unlinked = session.scalars(select(PlanRow.id).where(
+            ~PlanRow.id.in_(select(PlanDirectoryRow.plan_id))))
+        for plan_id in list(unlinked):
+            self.of(session, plan_id)
+        return list(session.scalars(select(PlanDirectoryRow.plan_id).where(
+            PlanDirectoryRow.directory_id == directory_id).order_by(PlanDirectoryRow.plan_id)))
+
+    def _link(self, session: Session, plan_id: str) -> str:
+        text = session.scalars(select(RevisionRow.directory_yaml)
+                               .where(RevisionRow.plan_id == plan_id)
+                               .order_by(RevisionRow.revision.desc()).limit(1)).first()
+        if text is None:
+            raise NotFoundError("plan", plan_id)
+        directory_id = _directory_id(text)
+        link_plan_directory(session, plan_id, directory_id)
+        return directory_id
+
+
+@functools.lru_cache(maxsize=32)
+def _directory_id(directory_yaml: str) -> str:
+    directory, _ = parse_directory(directory_yaml, file="<stored directory>")
+    return directory.directory.id
+
+
+def require_role(caller: Caller, *roles: Role) -> None:
+    """Refuse a token whose role may not use this endpoint."""
+    if caller.role not in roles:
+        raise ForbiddenError("wrong-role", f"Token loại '{caller.role.value}' không dùng được "
+                             "cho địa chỉ này (token lịch chỉ để đọc lịch; cập nhật cần token "
+                             "của cơ quan chủ trì hoặc token điều hành).")
+
+
+def authorize_lead(session: Session, caller: Caller, directories: PlanDirectories, *,
+                   plan: str, agency: str, what: str) -> None:
+    """Allow an operator, or the agency token of `agency` in the plan's directory."""
+    require_role(caller, Role.AGENCY, Role.OPERATOR)
+    if caller.role is Role.OPERATOR:
+        return
+    if agency != caller.agency_id:
+        raise ForbiddenError("not-lead", f"Token của cơ quan '{caller.agency_id}' chỉ được "
+                             f"cập nhật các nhiệm vụ do cơ quan này chủ trì; {what} do "
+                             f"'{agency}' chủ trì.")
+    directory = directories.of(session, plan)
+    if directory != caller.directory_id:
+        raise ForbiddenError("not-lead", f"Kế hoạch '{plan}' thuộc danh mục cơ quan "
+                             f"'{directory}', còn token này cấp cho '{caller.agency_id}' của "
+                             f"danh mục '{caller.directory_id}'.")
+
+
+def authorize_instance(session: Session, caller: Caller, directories: PlanDirectories,
+                       instance_id: str) -> None:
+    """Check the caller may change `instance_id`, before looking the instance up."""
+    parts = instance_id.split(":")
+    if len(parts) != 4 or not all(parts):
+        require_role(caller, Role.AGENCY, Role.OPERATOR)
+        raise NotFoundError("instance", instance_id)
+    plan, _, agency, _ = parts
+    authorize_lead(session, caller, directories, plan=plan, agency=agency,
+                   what=f"phiên bản '{instance_id}'")
+
+
+def record_work(session: Session, caller: Caller, instance_id: str,
+                body: CompletionCreate, *, now: dt.datetime) -> InstancePublic:
+    """Record a completion (or, for a ProgressCreate, progress) as a webhook event."""
+    at = body.completed_at or now
+    if at > now + CLOCK_SKEW:
+        raise InvalidInputError("completed-in-future", f"Thời điểm hoàn thành "
+                                f"{at.astimezone(LOCAL):%H:%M %d/%m/%Y} ở tương lai; gửi thời "
+                                "điểm đã thực hiện xong (giờ Việt Nam nếu không ghi múi giờ).")
+    progress = isinstance(body, ProgressCreate)
+    kind = EventKind.PROGRESS if progress else EventKind.COMPLETED
+    event = Event(instance_id, kind, at, caller.actor, "webhook",
+                  count=body.count if isinstance(body, ProgressCreate) else None,
+                  evidence_url=body.evidence_url, note=body.note)
+    try:
+        view = record_event(session, event)
+    except TransitionError:
+        raise _refusal(get_instance(session, instance_id), kind) from None
+    return to_public(view, now=max(now, at))
+
+
+def complete_by_key(session: Session, caller: Caller, directories: PlanDirectories, *,
+                    plan: str, task: str, body: KeyedCompletionCreate,
+                    now: dt.datetime) -> InstancePublic:
+    """Complete the instance named by its natural key (plan, task, agency, period)."""
+    authorize_lead(session, caller, directories, plan=plan, agency=body.agency,
+                   what=f"nhiệm vụ '{task}' kỳ {body.period}")
+    view = find_instance(session, plan=plan, task=task, agency=body.agency, period=body.period)
+    return record_work(session, caller, view.id, body, now=now)
+
+
+def _refusal(view: InstanceView, kind: EventKind) -> ConflictError:
+    state = view.state
+    if state.waived_at:
+        return ConflictError("instance-waived", f"Phiên bản '{view.id}' đã được miễn/hủy (lý "
+                             f"do: {state.waived_reason or 'không ghi'}) nên không ghi nhận được. "
+                             "Liên hệ cơ quan theo dõi kế hoạch nếu cần khôi phục.")
+    if state.completed_at and kind is EventKind.COMPLETED:
+        when = f"{state.completed_at.astimezone(LOCAL):%H:%M %d/%m/%Y}"
+        return ConflictError("already-completed", f"Phiên bản '{view.id}' đã được ghi nhận "
+                             f"hoàn thành lúc {when}; không cần gửi lại. Để gửi lại an toàn, "
+                             "dùng header Idempotency-Key.")
+    return ConflictError("transition-refused", f"Không ghi nhận được thay đổi cho phiên bản "
+                         f"'{view.id}' ở trạng thái hiện tại.")
+
+
+def to_public(view: InstanceView, *, now: dt.datetime) -> InstancePublic:
+    """The API's view of an instance after a change, with a Vietnamese message."""
+    status = status_at(view.due_at, view.state, now=now)
+    done = view.state.completed_at
+    if done is not None:
+        verdict = "đúng hạn" if status is Status.DONE_ON_TIME else "quá hạn"
+        message = (f"Đã ghi nhận hoàn thành {view.id} lúc "
+                   f"{done.astimezone(LOCAL):%H:%M %d/%m/%Y} ({verdict}).")
+    else:
+        message = f"Đã ghi nhận tiến độ {view.id}: {view.state.progress}/{view.target or '?'}."
+    return InstancePublic(
+        id=view.id, plan=view.plan, task=view.task, agency=view.agency, period=view.period,
+        due=view.due_at.astimezone(LOCAL) if view.due_at else None, status=status.value,
+        status_label=STATUS_LABELS_VI[status],
+        completed_at=done.astimezone(LOCAL) if done else None,
+        progress=view.state.progress, target=view.target, message=message)
+
+
+def readable_plans(session: Session, caller: Caller, directories: PlanDirectories, *,
+                   agency: str, plan: str | None) -> list[str]:
+    """The plans whose instances of `agency` the caller may read."""
+    require_role(caller, Role.AGENCY, Role.OPERATOR)
+    if caller.role is Role.OPERATOR:
+        if plan is not None:
+            return [require_plan(session, plan).id]
+        return list(session.scalars(select(InstanceRow.plan_id).distinct()
+                                    .where(InstanceRow.agency_id == agency)))
+    if agency != caller.agency_id:
+        raise ForbiddenError("not-lead", f"Token của cơ quan '{caller.agency_id}' chỉ xem được "
+                             f"danh sách của chính cơ quan này, không phải '{agency}'.")
+    plans = directories.plans_in(session, caller.directory_id or "")
+    if plan is None:
+        return plans
+    if plan not in plans:
+        require_plan(session, plan)
+        raise ForbiddenError("not-lead", f"Kế hoạch '{plan}' không thuộc danh mục cơ quan "
+                             f"'{caller.directory_id}' của token này.")
+    return [plan]
+
+
+def calendar_plans(session: Session, caller: Caller, directories: PlanDirectories, *,
+                   agency: str) -> list[str]:
+    """The plans whose deadlines of `agency` a calendar token may read."""
+    require_role(caller, Role.CALENDAR)
+    if agency != caller.agency_id:
+        raise ForbiddenError("not-lead", f"Token lịch của cơ quan '{caller.agency_id}' chỉ "
+                             f"đọc được lịch của chính cơ quan này, không phải '{agency}'.")
+    return directories.plans_in(session, caller.directory_id or "")
+
+
+def list_instances(session: Session, plans: Iterable[str], *, agency: str,
+                   status: Status | None, period: str | None,
+                   now: dt.datetime) -> InstanceListPublic:
+    """The instances `agency` leads in `plans`, with their status as of `now`."""
+    lines = [InstanceStatusPublic(
+        id=r.id, plan=plan, task=r.task, period=r.period, due=r.due, status=r.status.value,
+        status_label=STATUS_LABELS_VI[r.status], completed_at=r.completed_at,
+        days_late=r.days_late, progress=r.progress, blocked=r.blocked)
+        for plan in plans
+        for r in instance_statuses(session, plan=plan, as_of=now, agency=agency,
+                                   status=status, period=period)]
+    return InstanceListPublic(agency=agency, as_of=now.astimezone(LOCAL), count=len(lines),
+                              instances=lines)
+
+
+def plan_metrics(session: Session, caller: Caller, directories: PlanDirectories, *,
+                 plan: str, period: str, by: str) -> MetricsPublic:
+    """A plan's metrics for a reporting window (operators, or agencies of its directory)."""
+    require_role(caller, Role.AGENCY, Role.OPERATOR)
+    require_plan(session, plan)
+    if caller.role is Role.AGENCY and directories.of(session, plan) != caller.directory_id:
+        raise ForbiddenError("not-lead", f"Kế hoạch '{plan}' không thuộc danh mục cơ quan "
+                             f"'{caller.directory_id}' của token này.")
+    rows = rollup(session, plan=plan, period=period, by=by)
+    return MetricsPublic(plan=plan, period=period, by=by, rows=[r.to_json() for r in rows])

@@ -1,0 +1,313 @@
+"""API tokens, request signatures, idempotency keys and the security-event log.
+
+Tokens are random secrets shown once and stored as SHA-256 hashes (a 256-bit random secret
+needs no slow hash). Roles: `agency` (acts on the instances it leads in one directory),
+`operator` (acts on any instance), `calendar` (reads one agency's iCal feed, sent in the
+URL because calendar apps send no headers).
+
+Signatures follow Stripe: header `Kehoach-Signature: t=<unix seconds>,v1=<hex>` where the
+hex is HMAC-SHA256(signing secret, f"{t}." + raw body). A signature more than five minutes
+from the server's clock, not matching, or already used is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.api_errors import ConflictError, ForbiddenError, UnauthenticatedError
+from engine.store import NotFoundError
+from engine.tables_api import (
+    ApiAgencyPolicyRow,
+    ApiIdempotencyRow,
+    ApiSecurityEventRow,
+    ApiSignatureRow,
+    ApiTokenRow,
+)
+
+log = logging.getLogger(__name__)
+TOKEN_PREFIX = "kh_"
+SIGNING_PREFIX = "khsig_"
+SIGNATURE_HEADER = "Kehoach-Signature"
+SIGNATURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+class Role(StrEnum):
+    AGENCY = "agency"
+    OPERATOR = "operator"
+    CALENDAR = "calendar"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a request, as its token says."""
+
+    token_id: str
+    role: Role
+    directory_id: str | None
+    agency_id: str | None
+    signing_secret: str
+    require_signature: bool
+
+    @property
+    def actor(self) -> str:
+        """The audit-log actor: the agency id, or "operator:<token id>"."""
+        if self.role is Role.OPERATOR or self.agency_id is None:
+            return f"operator:{self.token_id}"
+        return self.agency_id
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A new token with its secrets: the only time they can be read."""
+
+    id: str
+    token: str
+    signing_secret: str
+    role: Role
+    directory_id: str | None
+    agency_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A stored token, without secrets (for `kehoach token list`)."""
+
+    id: str
+    role: Role
+    directory_id: str | None
+    agency_id: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    require_signature: bool
+
+
+def hash_secret(token: str) -> str:
+    """The stored form of a bearer token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, *, role: Role, directory_id: str | None,
+                agency_id: str | None, now: dt.datetime, note: str | None = None,
+                ) -> IssuedToken:
+    """Create a token; the caller must show `token` and `signing_secret` to the user now."""
+    if role is not Role.OPERATOR and not (directory_id and agency_id):
+        raise ValueError("agency and calendar tokens need a directory and an agency")
+    token_id = "tok_" + secrets.token_hex(6)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    signing = SIGNING_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiTokenRow(id=token_id, secret_hash=hash_secret(token), role=role.value,
+                            directory_id=directory_id, agency_id=agency_id,
+                            signing_secret=signing, created_at=now, note=note))
+    return IssuedToken(token_id, token, signing, role, directory_id, agency_id)
+
+
+def set_signature_policy(session: Session, *, directory_id: str, agency_id: str,
+                         required: bool) -> None:
+    """Require (or stop requiring) a signature on every request of an agency."""
+    row = session.get(ApiAgencyPolicyRow, (directory_id, agency_id))
+    if row is None:
+        session.add(ApiAgencyPolicyRow(directory_id=directory_id, agency_id=agency_id,
+                                       require_signature=required))
+    else:
+        row.require_signature = required
+
+
+def list_tokens(session: Session) -> list[TokenInfo]:
+    """Every token, oldest first, with the agency's signature policy."""
+    policies = {(p.directory_id, p.agency_id): p.require_signature
+                for p in session.scalars(select(ApiAgencyPolicyRow))}
+    rows = session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.created_at, ApiTokenRow.id))
+    return [TokenInfo(r.id, Role(r.role), r.directory_id, r.agency_id, r.created_at,
+                      r.revoked_at, policies.get((r.directory_id or "", r.agency_id or ""), False))
+            for r in rows]
+
+
+def revoke_token(session: Session, token_id: str, *, now: dt.datetime) -> None:
+    """Revoke a token at once; NotFoundError if there is no such token."""
+    row = session.get(ApiTokenRow, token_id)
+    if row is None:
+        raise NotFoundError("token", token_id)
+    if row.revoked_at is None:
+        row.revoked_at = now
+
+
+_TOKEN_QUERY = (
+    select(ApiTokenRow.id, ApiTokenRow.role, ApiTokenRow.directory_id, ApiTokenRow.agency_id,
+           ApiTokenRow.signing_secret, ApiTokenRow.revoked_at,
+           ApiAgencyPolicyRow.require_signature)
+    .outerjoin(ApiAgencyPolicyRow, (ApiAgencyPolicyRow.directory_id == ApiTokenRow.directory_id)
+               & (ApiAgencyPolicyRow.agency_id == ApiTokenRow.agency_id))
+    .where(ApiTokenRow.secret_hash == bindparam("secret_hash")))
+
+
+def authenticate(session: Session | Connection, token: str | None) -> Caller:
+    """The caller a bearer token belongs to (a plain connection will do: it only reads).
+
+    Raises:
+        UnauthenticatedError: no token, an unknown token, or a revoked one.
+    """
+    if not token:
+        raise UnauthenticatedError("token-missing", "Thiếu token. Gửi header "
+                                   "'Authorization: Bearer <token>' với token được cấp.")
+    found = session.execute(_TOKEN_QUERY, {"secret_hash": hash_secret(token)}).first()
+    if found is None:
+        raise UnauthenticatedError("token-invalid", "Token không hợp lệ. Kiểm tra lại token "
+                                   "hoặc xin cấp token mới từ cơ quan theo dõi kế hoạch.")
+    token_id, role, directory, agency, signing, revoked_at, required = found
+    if revoked_at is not None:
+        raise UnauthenticatedError("token-revoked", f"Token {token_id} đã bị thu hồi ngày "
+                                   f"{revoked_at:%d/%m/%Y}. Xin cấp token mới.")
+    return Caller(token_id, Role(role), directory, agency, signing, bool(required))
+
+
+# --- signatures --------------------------------------------------------------------------
+def sign(secret: str, body: bytes, *, timestamp: int) -> str:
+    """The `Kehoach-Signature` header value for `body` sent at `timestamp` (Unix seconds)."""
+    return f"t={timestamp},v1={_digest(secret, body, timestamp)}"
+
+
+def _digest(secret: str, body: bytes, timestamp: int) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(caller: Caller, header: str | None, body: bytes, *,
+                     now: dt.datetime) -> str | None:
+    """Check a request's signature; returns it (hex) if present, None if absent and optional.
+
+    Raises:
+        ForbiddenError: a signature is required but absent, malformed, not matching, or
+            more than five minutes from `now`.
+    """
+    if not header:
+        if caller.require_signature:
+            raise ForbiddenError("signature-required", f"Cơ quan này bắt buộc ký yêu cầu: "
+                                 f"gửi header {SIGNATURE_HEADER}: t=<giây Unix>,v1=<HMAC-SHA256 "
+                                 "hex của '<t>.' + nội dung> bằng khóa ký được cấp.")
+        return None
+    timestamp, given = _parse_signature(header)
+    age = abs(now.timestamp() - timestamp)
+    if age > SIGNATURE_TOLERANCE.total_seconds():
+        raise ForbiddenError("signature-expired", f"Chữ ký đã quá hạn (lệch {int(age)} giây so "
+                             "với đồng hồ máy chủ, tối đa 300 giây). Ký lại yêu cầu ngay trước "
+                             "khi gửi và kiểm tra đồng hồ máy gửi.")
+    if not any(hmac.compare_digest(_digest(caller.signing_secret, body, timestamp), g)
+               for g in given):
+        raise ForbiddenError("signature-invalid", "Chữ ký không khớp với nội dung. Ký đúng "
+                             "nguyên văn nội dung gửi đi (từng byte) bằng khóa ký của token này.")
+    return given[0]
+
+
+def _parse_signature(header: str) -> tuple[int, list[str]]:
+    parts = [p.partition("=") for p in header.split(",")]
+    stamps = [v.strip() for k, _, v in parts if k.strip() == "t"]
+    given = [v.strip() for k, _, v in parts if k.strip() == "v1"]
+    if len(stamps) != 1 or not stamps[0].isdigit() or len(stamps[0]) > 12 or not given:
+        raise ForbiddenError("signature-invalid", f"Header {SIGNATURE_HEADER} sai định dạng; "
+                             "đúng là t=<giây Unix>,v1=<chữ ký hex>.")
+    return int(stamps[0]), given
+
+
+def remember_signature(session: Session, caller: Caller, signature: str, *,
+                       now: dt.datetime) -> None:
+    """Record a used signature in the request's transaction; refuse one seen before."""
+    session.execute(delete(ApiSignatureRow).where(
+        ApiSignatureRow.token_id == caller.token_id,
+        ApiSignatureRow.seen_at < now - 2 * SIGNATURE_TOLERANCE))
+    if session.get(ApiSignatureRow, (caller.token_id, signature[:64])) is None:
+        session.add(ApiSignatureRow(token_id=caller.token_id, signature=signature[:64],
+                                    seen_at=now))
+        try:
+            session.flush()
+            return
+        except IntegrityError:
+            pass  # the same signature in a concurrent request: refuse it like a replay
+    raise ForbiddenError("signature-replayed", "Yêu cầu có chữ ký này đã được nhận trước đó. "
+                         "Mỗi lần gửi phải ký lại với thời điểm mới; để gửi lại an toàn hãy "
+                         "dùng header Idempotency-Key.")
+
+
+# --- idempotency -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status: int
+    body: str
+
+
+class DeliveryInFlight(Exception):
+    """Another request with the same Idempotency-Key committed first: replay its answer."""
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """What makes two deliveries "the same request"."""
+    return hashlib.sha256(f"{method}\n{path}\n".encode() + body).hexdigest()
+
+
+def find_response(session: Session, caller: Caller, key: str,
+                  request_hash: str) -> StoredResponse | None:
+    """The stored answer to this key, or None; ConflictError if it was used for another body."""
+    row = session.get(ApiIdempotencyRow, (caller.token_id, key))
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise ConflictError("idempotency-key-reused", f"Idempotency-Key '{key}' đã được dùng "
+                            "cho một yêu cầu khác (khác địa chỉ hoặc nội dung). Dùng một khóa "
+                            "mới cho mỗi thay đổi khác nhau.")
+    return StoredResponse(row.status, row.body)
+
+
+def claim_key(session: Session, caller: Caller, key: str, request_hash: str, *,
+              now: dt.datetime) -> ApiIdempotencyRow:
+    """Take the key for this request before changing anything.
+
+    Raises:
+        DeliveryInFlight: a concurrent delivery with the same key committed first (the
+            transaction must be rolled back and its stored answer replayed).
+    """
+    row = ApiIdempotencyRow(token_id=caller.token_id, key=key, request_hash=request_hash,
+                            status=0, body="", created_at=now)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise DeliveryInFlight(key) from None
+    return row
+
+
+# --- security events ---------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A refused request, as the security log keeps it."""
+
+    at: dt.datetime
+    status: int
+    reason: str
+    method: str
+    path: str
+    source_address: str | None
+    caller: Caller | None = None
+
+
+def record_refusal(session: Session, refusal: Refusal) -> None:
+    """Append a refused request to the security log (table and `logging`)."""
+    caller = refusal.caller
+    session.add(ApiSecurityEventRow(
+        at=refusal.at, status=refusal.status, reason=refusal.reason[:60],
+        token_id=caller.token_id if caller else None,
+        directory_id=caller.directory_id if caller else None,
+        agency_id=caller.agency_id if caller else None,
+        source_address=(refusal.source_address or "")[:64] or None,
+        method=refusal.method[:10], path=refusal.path))
+    log.warning("refused %s %s from %s: %d %s (token %s, agency %s/%s)", refusal.method,
+                refusal.path, refusal.source_address, refusal.status, refusal.reason,
+                caller.token_id if caller else "-", caller.directory_id if caller else "-",
+                caller.agency_id if caller else "-")

@@ -1,0 +1,89 @@
+"""Read endpoints over real HTTP: an agency's instances, plan metrics, iCal feed, health."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from tests.test_api_core import assert_problem, complete_path
+from tests.test_api_support import PLAN, Api, api, iid, live_server, sqlite_api
+
+__all__ = ["api", "live_server", "sqlite_api"]
+HN = ZoneInfo("Asia/Ho_Chi_Minh")
+MINE = iid("ban-hanh-ke-hoach", "so-y-te")
+
+
+def test_an_agency_lists_its_instances_filtered_by_status_and_period(api: Api) -> None:
+    api.post(complete_path(MINE), {"completed_at": "2024-02-19T09:30:00"})
+    everything = api.get("/api/v1/agencies/so-y-te/instances").json()
+    assert everything["count"] == 11 and {i["plan"] for i in everything["instances"]} == {PLAN}
+    done = api.get("/api/v1/agencies/so-y-te/instances",
+                   params={"status": "done_on_time"}).json()
+    assert [i["id"] for i in done["instances"]] == [MINE]
+    assert done["instances"][0]["status_label"] == "Hoàn thành đúng hạn"
+    q1 = api.get("/api/v1/agencies/so-y-te/instances", params={"period": "2024-Q1"}).json()
+    assert {i["period"] for i in q1["instances"]} == {"2024-Q1"} and q1["count"] == 2
+
+
+def test_an_agency_cannot_list_another_agency_or_another_city(api: Api) -> None:
+    assert_problem(api.get("/api/v1/agencies/so-noi-vu/instances"), 403, "not-lead")
+    foreign = api.get("/api/v1/agencies/so-noi-vu/instances", token="hp-so-noi-vu")
+    assert foreign.status_code == 200 and foreign.json()["count"] == 0
+    assert_problem(api.get("/api/v1/agencies/so-noi-vu/instances", token="hp-so-noi-vu",
+                           params={"plan": PLAN}), 403, "not-lead", "haiphong-2019")
+    operator = api.get("/api/v1/agencies/so-noi-vu/instances", token="operator")
+    assert operator.json()["count"] > 0
+
+
+def test_plan_metrics_for_a_period(api: Api) -> None:
+    api.post(complete_path(MINE), {"completed_at": "2024-02-19T09:30:00"})
+    response = api.get(f"/api/v1/plans/{PLAN}/metrics", params={"period": "2024-Q1"})
+    assert response.status_code == 200, response.text
+    rows = {r["key"]: r for r in response.json()["rows"]}
+    assert rows["so-y-te"]["counts"]["done_on_time"] == 1
+    by_plan = api.get(f"/api/v1/plans/{PLAN}/metrics", params={"period": "2024", "by": "plan"})
+    assert [r["key"] for r in by_plan.json()["rows"]] == [PLAN]
+    assert_problem(api.get(f"/api/v1/plans/{PLAN}/metrics", params={"period": "2024-Q5"}),
+                   422, "invalid-period", "2024-Q5")
+    assert_problem(api.get("/api/v1/plans/khong-co/metrics", params={"period": "2024"}), 404,
+                   "not-found")
+    assert_problem(api.get(f"/api/v1/plans/{PLAN}/metrics", params={"period": "2024"},
+                           token="hp-so-noi-vu"), 403, "not-lead")
+
+
+def test_the_calendar_feed_lists_the_agency_dues_in_vietnam_time(sqlite_api: Api) -> None:
+    token = sqlite_api.tokens["calendar"].token
+    response = sqlite_api.client.get("/api/v1/agencies/so-y-te/calendar.ics",
+                                     params={"token": token})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    listed = sqlite_api.get("/api/v1/agencies/so-y-te/instances").json()["instances"]
+    assert set(events) == {i["id"] for i in listed if i["due"]} and len(events) == 11
+    due = events[MINE]["DTEND"].dt
+    assert due == dt.datetime(2024, 2, 20, 23, 59, 59, tzinfo=HN)
+    assert str(due.tzinfo) == "Asia/Ho_Chi_Minh"
+    assert str(events[MINE]["SUMMARY"]).startswith("Hạn: ")
+    assert "Quá hạn chưa hoàn thành" in str(events[MINE]["DESCRIPTION"])
+    assert [str(t["TZID"]) for t in calendar.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]
+
+
+def test_the_calendar_feed_needs_the_agencys_calendar_token(sqlite_api: Api) -> None:
+    feed = "/api/v1/agencies/so-y-te/calendar.ics"
+    assert_problem(sqlite_api.client.get(feed), 401, "token-missing")
+    write_token = sqlite_api.tokens["so-y-te"].token
+    assert_problem(sqlite_api.client.get(feed, params={"token": write_token}), 403, "wrong-role")
+    other = sqlite_api.client.get("/api/v1/agencies/so-noi-vu/calendar.ics",
+                                  params={"token": sqlite_api.tokens["calendar"].token})
+    assert_problem(other, 403, "not-lead")
+
+
+def test_health_and_the_openapi_document(sqlite_api: Api) -> None:
+    assert sqlite_api.client.get("/health").json() == {"status": "ok", "database": "sqlite"}
+    paths = sqlite_api.client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/instances/{instance_id}/complete" in paths
+    assert sqlite_api.client.get("/docs").status_code == 200
+    assert_problem(sqlite_api.client.get("/api/v1/khong-co"), 404, "not-found", "/docs")
