@@ -1,168 +1,232 @@
-"""`kehoach demo`: register a real plan in SQLite, play a year of agency work, write reports."""
+"""`kehoach demo`: a year of a real plan, end to end, on one machine and in about a minute.
+
+Registers the Hà Nội 2024 CCHC plan (the register flow), issues agency tokens, starts the
+webhook API and a local SMTP sink on loopback, then plays the year day by day: agencies
+complete their work (some late, some never) through real HTTP calls, the daily sweep flow
+runs on each morning a reminder or escalation level falls due (any other morning a sweep
+would find nothing new), e-mails go over SMTP to the sink, which files each one in a
+folder, and the period report
+flow runs at the end of Q1, H1, 9M and the year. Then it prints where everything is.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import shutil
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from engine.cli import EXIT_OK, err, out
-from engine.compile import CompiledPlan, Instance
-from engine.loader import compile_file, read_text
-from engine.registry import register_plan
-from engine.report import build_report, to_csv, write_xlsx
-from engine.status import STATUS_LABELS_VI, Event, EventKind, Status
-from engine.store import Store, open_store, record_event, utc_now
-from engine.workdays import WorkCalendar
 
 PLAN_SPECS = Path(__file__).resolve().parent.parent / "plan_specs"
 DEFAULT_SPEC = PLAN_SPECS / "hanoi/2024-tt-cchc.yaml"
-WINDOWS = ("Q1", "H1", "9M", "Y")
+PERIOD_ENDS = {(3, 31): "Q1", (6, 30): "H1", (9, 30): "9M", (12, 31): "Y"}
 
 
 def register_cli(sub: Any) -> None:
-    p = sub.add_parser("demo", help="play a year of a real plan on a fresh SQLite store")
+    p = sub.add_parser("demo", help="play a year of a real plan end to end (about a minute)")
     p.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
     p.add_argument("--out", type=Path, default=Path("demo-output"),
-                   help="folder for the database and reports (emptied first)")
+                   help="folder for everything the demo writes (emptied first)")
     p.add_argument("--seed", type=int, default=2024, help="seed of the simulated agencies")
     p.set_defaults(command=cmd_demo)
 
 
-@dataclass(frozen=True, slots=True)
-class Behaviour:
-    """How one simulated agency works: mostly on time, often late, or silent."""
-
-    kind: str        # "diligent" | "late" | "silent"
-    reliability: float
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     folder: Path = args.out.resolve()
     if folder.exists():
         shutil.rmtree(folder)
-    (folder / "reports").mkdir(parents=True)
-    plan = compile_file(args.spec)
-    header = plan.spec.plan
-    out.print(f"[bold]kehoach demo[/]: {header.title} ({len(plan.instances):,} instances, "
-              f"{len(plan.warnings)} compile warnings)", markup=True)
-    store = open_store(url=f"sqlite:///{folder / 'kehoach.db'}")
-    with store.transaction() as tx:
-        register_plan(tx, plan, spec_text=read_text(args.spec),
-                      directory_text=read_text(args.spec.parent / header.directory),
-                      now=utc_now(), actor="demo")
-    events = sorted(simulate(plan, random.Random(args.seed)), key=lambda e: e.at)
-    play(store, events, plan)
-    written = write_reports(store, header.id, header.year, folder / "reports")
-    summarize(store, plan, folder, written)
-    store.close()
+    folder.mkdir(parents=True)
+    _isolate(folder)
+    with _side_process("SMTP sink", ["-m", "notifiers.sink", str(folder / "smtp-sink")],
+                       folder) as port:
+        os.environ["KEHOACH_SMTP_PORT"] = str(port)
+        summary = _play(args.spec.resolve(), folder, seed=args.seed)
+    received = len(list((folder / "smtp-sink").glob("*.eml")))
+    _print_summary(summary, folder, received=received, seconds=time.monotonic() - started)
     return EXIT_OK
 
 
-def simulate(plan: CompiledPlan, rng: random.Random) -> Iterator[Event]:
-    """Agencies' completions (and progress toward targets) for every dated instance."""
-    agencies = sorted({i.agency for i in plan.instances})
-    behaviour = {a: _behaviour(rng) for a in agencies}
-    for inst in plan.instances:
-        yield from _events_for(inst, behaviour[inst.agency], plan.calendar, rng)
+@contextmanager
+def _side_process(name: str, argv: list[str], folder: Path) -> Iterator[int]:
+    """Run `python ARGV PORT` in its own process (not competing with the flows for the GIL)
+    on a free loopback port; yields the port."""
+    import socket
+    import sys
+
+    from flows.server import free_port, spawn
+
+    port = free_port()
+    process = spawn(name, [sys.executable, *argv, str(port)], env={},
+                    log_path=folder / "logs" / f"{name.replace(' ', '-').lower()}.log")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.alive():
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    try:
+        yield port
+    finally:
+        process.stop()
 
 
-def _behaviour(rng: random.Random) -> Behaviour:
-    roll = rng.random()
-    if roll < 0.6:
-        return Behaviour("diligent", 0.95)
-    return Behaviour("late", 0.8) if roll < 0.88 else Behaviour("silent", 0.2)
+def _isolate(folder: Path) -> None:
+    """Everything the demo writes goes under `folder`: database, mail, Prefect's home."""
+    os.environ.update({
+        "KEHOACH_HOME": str(folder), "KEHOACH_SMTP_HOST": "127.0.0.1",
+        "KEHOACH_SMTP_SECURITY": "none", "KEHOACH_MAIL_FOLDER": str(folder / "mail"),
+        "PREFECT_HOME": str(folder / "prefect"), "PREFECT_LOGGING_LEVEL": "ERROR",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"})
+    os.environ.pop("KEHOACH_DATABASE_URL", None)
+    os.environ.pop("PREFECT_API_URL", None)  # the demo runs its flows on a temporary server
 
 
-def _events_for(inst: Instance, who: Behaviour, calendar: WorkCalendar,
-                rng: random.Random) -> Iterator[Event]:
-    if inst.due_date is None or rng.random() > who.reliability:
-        return
-    offset = -rng.randint(0, 10) if who.kind == "diligent" else rng.randint(-3, 25)
-    day = calendar.add_working_days(inst.due_date, offset)
-    at = dt.datetime.combine(day, dt.time(rng.randint(8, 16), rng.choice((0, 15, 30, 45))),
-                             ZoneInfo("Asia/Ho_Chi_Minh"))
-    actor = f"{inst.agency}@demo"
-    if inst.target and inst.target > 1:
-        first = rng.randint(1, inst.target - 1)
-        yield Event(inst.id, EventKind.PROGRESS, at - dt.timedelta(days=20), actor, "demo",
-                    count=first, note="báo cáo tiến độ")
-        yield Event(inst.id, EventKind.PROGRESS, at, actor, "demo", count=inst.target - first,
-                    evidence_url=f"https://{inst.agency}.example.org/cchc")
-        return
-    yield Event(inst.id, EventKind.COMPLETED, at, actor, "demo",
-                evidence_url=f"https://{inst.agency}.example.org/cchc")
+def _play(spec: Path, folder: Path, *, seed: int) -> dict[str, Any]:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from engine.demo_play import deliveries, sweep_mornings
+    from engine.loader import compile_file
+    from flows.register import register_flow
+
+    err.print("starting Prefect's temporary server and registering the plan (register flow)…")
+    # Heartbeats detect crashed long runs; these runs last a second, and joining the
+    # heartbeat thread at the end of each would cost more than the run.
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        start = time.monotonic()
+        diff = register_flow(str(spec), actor="demo")
+        registered_s = time.monotonic() - start
+        plan = compile_file(spec)
+        tokens = _issue_tokens(plan)
+        with _api(folder) as base_url:
+            stats = _year(plan, tokens, base_url, deliveries(plan, random.Random(seed)),
+                          sweep_mornings(plan), folder=folder, diff=diff)
+    return {**stats, "register_s": registered_s}
 
 
-def play(store: Store, events: list[Event], plan: CompiledPlan) -> None:
-    """Record the events day by day, one transaction per simulated day, with a progress bar."""
+def _issue_tokens(plan: Any) -> dict[str, str]:
+    from engine.auth import Role, issue_token
+    from engine.store import open_store, utc_now
+
+    store = open_store()
+    directory = plan.directory.directory.id
+    try:
+        with store.transaction() as tx:
+            return {agency: issue_token(tx, role=Role.AGENCY, directory_id=directory,
+                                        agency_id=agency, now=utc_now(), note="demo").token
+                    for agency in sorted({i.agency for i in plan.instances})}
+    finally:
+        store.close()
+
+
+@contextmanager
+def _api(folder: Path) -> Iterator[str]:
+    """The webhook API (`kehoach serve api`) in its own process on a free loopback port."""
+    with _side_process("webhook API", ["-m", "engine.cli", "serve", "api", "--port"],
+                       folder) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+def _year(plan: Any, tokens: dict[str, str], base_url: str, calls: list[Any],
+          mornings: set[dt.date], *, folder: Path, diff: dict[str, int]) -> dict[str, Any]:
+    import httpx
+
+    from engine.demo_play import LOCAL, post
+    from flows.report import period_report_flow
+    from flows.sweep import daily_sweep_flow
+
     year = plan.spec.plan.year
     days = (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1
-    by_day: dict[dt.date, list[Event]] = {}
-    for e in events:
-        by_day.setdefault(e.at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date(), []).append(e)
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[day]}"))
-    with Progress(*columns, console=err, transient=True) as progress:
+    stats: dict[str, Any] = {"plan": plan.spec.plan, "registered": diff, "calls": 0,
+                             "refused": 0, "sweeps": 0, "escalations": 0, "mails": 0,
+                             "reports": []}
+    pending = iter(calls)
+    upcoming = next(pending, None)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[day]}"),
+               TimeElapsedColumn())
+    with httpx.Client(base_url=base_url, timeout=30) as client, \
+            Progress(*columns, console=err, transient=True) as progress:
         bar = progress.add_task("playing the year", total=days, day="")
         for n in range(days):
             day = dt.date(year, 1, 1) + dt.timedelta(days=n)
-            todays = [e for e in by_day.get(day, ()) if e.at.year == year]
-            if todays:
-                with store.transaction() as tx:
-                    for e in todays:
-                        record_event(tx, e)
-            progress.update(bar, advance=1, day=f"{day:%d/%m/%Y}")
+            progress.update(bar, day=f"{day:%d/%m/%Y}")
+            if day in mornings:
+                with _timed(stats, "sweep_s"):
+                    morning = dt.datetime.combine(day, dt.time(8, 0), LOCAL)
+                    result = daily_sweep_flow(as_of=morning.isoformat(), via="smtp")
+                stats["sweeps"] += 1
+                stats["escalations"] += result["escalations"]
+                stats["mails"] += result["sent"]
+            with _timed(stats, "http_s"):
+                while upcoming is not None and upcoming.at.date() <= day:
+                    status = post(client, upcoming, tokens[upcoming.agency])
+                    stats["calls"] += 1
+                    stats["refused"] += status >= 400
+                    upcoming = next(pending, None)
+            if (day.month, day.day) in PERIOD_ENDS:
+                with _timed(stats, "report_s"):
+                    report = period_report_flow(plan.spec.plan.id, period=_label(year, day),
+                                                folder=str(folder / "reports"), via="smtp")
+                stats["reports"].append(report)
+            progress.advance(bar)
+    return stats
 
 
-def write_reports(store: Store, plan_id: str, year: int, folder: Path) -> list[Path]:
-    written = []
-    for window in WINDOWS:
-        label = str(year) if window == "Y" else f"{year}-{window}"
-        with store.transaction() as tx:
-            report = build_report(tx, plan=plan_id, period=label)
-        xlsx = folder / f"bao-cao-{label}.xlsx"
-        write_xlsx(report, xlsx)
-        (folder / f"bao-cao-{label}.csv").write_text(to_csv(report), encoding="utf-8")
-        written.append(xlsx)
-    return written
+@contextmanager
+def _timed(stats: dict[str, Any], key: str) -> Iterator[None]:
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        stats[key] = stats.get(key, 0.0) + time.monotonic() - start
 
 
-def summarize(store: Store, plan: CompiledPlan, folder: Path, written: list[Path]) -> None:
-    header = plan.spec.plan
-    table = Table(title=f"Kết quả thực hiện {header.title}")
+def _label(year: int, day: dt.date) -> str:
+    window = PERIOD_ENDS[(day.month, day.day)]
+    return str(year) if window == "Y" else f"{year}-{window}"
+
+
+def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
+                   seconds: float) -> None:
+    from engine.status import STATUS_LABELS_VI, Status
+
+    plan = stats["plan"]
+    table = Table(title=f"Kết quả thực hiện: {plan.title}")
     table.add_column("Kỳ")
     for status in Status:
         table.add_column(STATUS_LABELS_VI[status], justify="right")
     table.add_column("Tỷ lệ hoàn thành", justify="right")
-    table.add_column("Đúng hạn", justify="right")
-    lagging: list[tuple[str, Any]] = []
-    for window in WINDOWS:
-        label = str(header.year) if window == "Y" else f"{header.year}-{window}"
-        with store.transaction() as tx:
-            report = build_report(tx, plan=header.id, period=label)
-        t = report.total
-        table.add_row(label, *[str(t.counts[s]) for s in Status],
-                      _pct(t.completion_rate), _pct(t.on_time_rate))
-        lagging = report.agencies[:5]
+    for report in stats["reports"]:
+        counts = report["totals"]
+        table.add_row(report["period"], *[str(counts[s.value]) for s in Status],
+                      report["completion"])
     out.print(table)
-    out.print("[bold]Cơ quan chậm nhất cả năm[/] (quá hạn chưa hoàn thành):", markup=True)
-    for name, row in lagging:
-        out.print(f"  {name}: {row.counts[Status.OVERDUE]} quá hạn, hoàn thành "
-                  f"{_pct(row.completion_rate)}, trễ nhiều nhất {row.worst_days_late} ngày LV")
-    out.print(f"\ndatabase: {folder / 'kehoach.db'}")
-    out.print(f"reports:  {folder / 'reports'} ({len(written)} XLSX + CSV, one per window)")
-    out.print(f"try:      KEHOACH_HOME={folder} kehoach status --plan {header.id} "
+    out.print(f"\n[bold]{plan.number or plan.id}[/] played in {seconds:.0f} s: "
+              f"{stats['registered']['added']:,} instances registered; "
+              f"{stats['calls']:,} webhook calls by agencies ({stats['refused']} refused); "
+              f"{stats['sweeps']} morning sweeps reached {stats['escalations']:,} "
+              f"reminder/escalation levels and sent {stats['mails']:,} digests; "
+              f"{len(stats['reports'])} period reports.", markup=True)
+    out.print(f"time:           registering (with Prefect's first start) "
+              f"{stats['register_s']:.0f} s, morning sweeps {stats.get('sweep_s', 0):.0f} s, "
+              f"webhook calls {stats.get('http_s', 0):.0f} s, reports "
+              f"{stats.get('report_s', 0):.0f} s")
+    out.print(f"database:       {folder / 'kehoach.db'}")
+    out.print(f"e-mails:        {folder / 'smtp-sink'} ({received} .eml files, each received "
+              "over SMTP by the local sink)")
+    out.print(f"reports:        {folder / 'reports'} (XLSX laid out like the appendix, HTML "
+              "with charts; the year's: " + ", ".join(Path(f).name for f in
+                                                       stats['reports'][-1]["files"]) + ")")
+    out.print(f"try:            KEHOACH_HOME={folder} kehoach status --plan {plan.id} "
               "--status overdue --as-of 2024-12-31")
-
-
-def _pct(value: float | None) -> str:
-    return f"{value:.0%}" if value is not None else "—"

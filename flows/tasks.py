@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,30 @@ from engine.store import Store, open_store, utc_now
 MAX_INSTANCE_EVENTS = 500
 
 
+class _SharedStore(Store):
+    """A store shared by every task of this process; `close()` leaves it open."""
+
+    def close(self) -> None:
+        pass
+
+
+_stores: dict[str, Store] = {}
+
+
 def store_from(settings: Settings | None = None) -> Store:
-    """The engine's store, as configured by KEHOACH_* in the flow run's environment."""
-    return open_store(settings or Settings())
+    """The engine's store as configured by KEHOACH_* in the flow run's environment.
+
+    Opened (and migrated) once per process and database URL: tasks run many times per
+    flow, and opening a store checks the schema's migrations each time.
+    """
+    # Keyed by the two variables that decide the URL, so building Settings (which reads
+    # the whole environment) happens only when they change.
+    key = settings.resolved_database_url() if settings else \
+        f"{os.environ.get('KEHOACH_DATABASE_URL')}|{os.environ.get('KEHOACH_HOME')}|{os.getcwd()}"
+    if key not in _stores:
+        url = (settings or Settings()).resolved_database_url()
+        _stores[key] = _SharedStore(open_store(url=url).engine)
+    return _stores[key]
 
 
 @task(name="compile plan spec")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
-CORE = ["errors", "yamltext", "spec", "periods", "workdays", "dates", "compile", "export"]
+CORE = ["errors", "yamltext", "spec", "periods", "workdays", "dates", "compile", "export",
+        "escalation", "digest"]
 # Third-party packages the core may use: models, dates, graphs, holidays, and a YAML
 # parser of text (it reads no file: the caller hands it a string).
 ALLOWED_THIRD_PARTY = {"pydantic", "pendulum", "networkx", "holidays", "yaml"}

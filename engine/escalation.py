@@ -1,0 +1,309 @@
+"""Escalation policies and the pure decision of which levels open instances have reached."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from engine.errors import KehoachError
+from engine.spec import SLUG_PATTERN, EscalationLevelSpec, PlanHeader, TaskSpec
+from engine.workdays import WorkCalendar
+
+AGENCY_PREFIX = "agency:"
+
+
+def _is_slug(text: str) -> bool:
+    return re.fullmatch(SLUG_PATTERN, text) is not None
+
+
+class PolicyError(KehoachError, ValueError):
+    """An escalation policy that cannot be used; `level` names the offending level."""
+
+    def __init__(self, reason: str, *, level: str | None = None) -> None:
+        self.level = level
+        self.reason = reason
+        super().__init__(f"escalation level {level!r}: {reason}" if level else reason)
+
+
+class AudienceKind(StrEnum):
+    LEAD = "lead"                  # cơ quan chủ trì of the instance
+    COORDINATORS = "coordinators"  # cơ quan phối hợp of the task (groups expanded)
+    MONITOR = "monitor"            # đơn vị theo dõi, đôn đốc of the plan
+    ISSUER = "issuer"              # cơ quan ban hành (UBND) of the plan
+    AGENCY = "agency"              # one named agency
+
+
+# Why each audience hears of a late task: printed in the mail next to each cc'd agency.
+AUDIENCE_REASONS_VI = {
+    AudienceKind.LEAD: "cơ quan chủ trì thực hiện nhiệm vụ",
+    AudienceKind.COORDINATORS: "cơ quan phối hợp thực hiện nhiệm vụ",
+    AudienceKind.MONITOR: "đơn vị theo dõi, đôn đốc thực hiện kế hoạch",
+    AudienceKind.ISSUER: "cơ quan ban hành kế hoạch",
+    AudienceKind.AGENCY: "đơn vị được chỉ định nhận thông báo trong kế hoạch",
+}
+
+LEVEL_LABELS_VI = {
+    "reminder": "Nhắc việc",
+    "overdue": "Quá hạn",
+    "urge": "Đôn đốc",
+    "leadership": "Báo cáo lãnh đạo",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who hears of a level: a role of the plan or task, or one named agency."""
+
+    kind: AudienceKind
+    agency: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Audience:
+        """Read "lead", "coordinators", "monitor", "issuer", "agency:<id>" or a bare agency id.
+
+        Raises:
+            PolicyError: the text is none of those.
+        """
+        word = text.strip()
+        if word in AudienceKind.__members__.values() and word != AudienceKind.AGENCY:
+            return cls(AudienceKind(word))
+        agency = word.removeprefix(AGENCY_PREFIX)
+        if not _is_slug(agency):
+            raise PolicyError(f"unknown audience {text!r}: use lead, coordinators, monitor, "
+                              "issuer or an agency id (agency:<id>)")
+        return cls(AudienceKind.AGENCY, agency)
+
+    def __str__(self) -> str:
+        return f"{AGENCY_PREFIX}{self.agency}" if self.agency else self.kind.value
+
+
+LEAD, COORDINATORS = Audience(AudienceKind.LEAD), Audience(AudienceKind.COORDINATORS)
+MONITOR, ISSUER = Audience(AudienceKind.MONITOR), Audience(AudienceKind.ISSUER)
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One escalation level: reached `offset` working days from the effective due date."""
+
+    name: str
+    offset: int
+    to: tuple[Audience, ...]
+    cc: tuple[Audience, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _is_slug(self.name):
+            raise PolicyError("a level name must be a slug (lower-case ASCII, hyphens)",
+                              level=self.name)
+        if not self.to:
+            raise PolicyError("a level must tell at least one audience ('to')", level=self.name)
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name of the level, as mails print it."""
+        return LEVEL_LABELS_VI.get(self.name, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Levels in the order they are reached (by offset)."""
+
+    levels: tuple[Level, ...]
+
+    def __post_init__(self) -> None:
+        names = [level.name for level in self.levels]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate:
+            raise PolicyError("the same level name twice in one policy", level=duplicate)
+        if not self.levels:
+            raise PolicyError("a policy needs at least one level")
+        object.__setattr__(self, "levels", tuple(sorted(self.levels, key=lambda lv: lv.offset)))
+
+
+# DESIGN.md "Escalation": grounded in the plans' own wording ("theo dõi, đôn đốc",
+# "báo cáo UBND Thành phố").
+DEFAULT_POLICY = Policy((
+    Level("reminder", -5, (LEAD,), (COORDINATORS,)),
+    Level("overdue", 1, (LEAD,), (MONITOR,)),
+    Level("urge", 5, (LEAD,), (MONITOR,)),
+    Level("leadership", 15, (ISSUER,), (MONITOR,)),
+))
+
+
+def policy_from_spec(levels: Sequence[EscalationLevelSpec]) -> Policy:
+    """The policy a spec's `escalation:` list describes.
+
+    Raises:
+        PolicyError: an unknown audience, an unnamed or duplicate level.
+    """
+    return Policy(tuple(
+        Level(spec.name, spec.offset_working_days, tuple(Audience.parse(a) for a in spec.to),
+              tuple(Audience.parse(a) for a in spec.cc))
+        for spec in levels))
+
+
+def policy_for(plan: PlanHeader, task: TaskSpec | None = None) -> Policy:
+    """The policy of `task`: its own override, else the plan's, else DEFAULT_POLICY."""
+    if task is not None and task.escalation is not None:
+        return policy_from_spec(task.escalation)
+    if plan.escalation is not None:
+        return policy_from_spec(plan.escalation)
+    return DEFAULT_POLICY
+
+
+# --- when a level is reached ----------------------------------------------------------
+def trigger_date(calendar: WorkCalendar, due_date: dt.date, offset: int) -> dt.date:
+    """The working day on which a level `offset` working days from `due_date` is reached.
+
+    Negative offsets count back from the due date (5 working days before), positive ones
+    forward (the first working day after is +1), 0 is the due date itself.
+    """
+    return calendar.add_working_days(due_date, offset)
+
+
+def level_cutoff(calendar: WorkCalendar, offset: int, *, today: dt.date) -> dt.date:
+    """The latest due date whose level at `offset` is reached on or before `today`.
+
+    `trigger_date` never decreases as the due date grows, so "reached by today" is exactly
+    "due date <= cutoff": one range condition the sweep hands to SQL.
+    """
+    if offset > 0:
+        # reached iff more than `offset - 1` working days lie in (due, today]
+        nth_latest = calendar.add_working_days(today + dt.timedelta(days=1), -offset)
+        return nth_latest - dt.timedelta(days=1)
+    if offset == 0:
+        return calendar.add_working_days(today + dt.timedelta(days=1), -1)
+    return calendar.add_working_days(today, -offset)
+
+
+def working_days_late(calendar: WorkCalendar, due_date: dt.date, *, today: dt.date) -> int:
+    """Working days from `due_date` to `today`: positive when late, negative when before."""
+    if today >= due_date:
+        return calendar.working_days_between(due_date, today)
+    return -calendar.working_days_between(today, due_date)
+
+
+# --- the decision ---------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PlanContext:
+    """What deciding and addressing escalations needs to know about one plan."""
+
+    id: str
+    issuer: str
+    monitor: str
+    timezone: str
+    calendar: WorkCalendar
+    coordinators: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # groups expanded
+    policies: Mapping[str, Policy] = field(default_factory=dict)  # task id -> override
+
+    def policy(self, task: str) -> Policy:
+        return self.policies.get(task, DEFAULT_POLICY)
+
+    def local_date(self, now: dt.datetime) -> dt.date:
+        """The plan's local date at `now` (levels are reached by whole working days)."""
+        return now.astimezone(ZoneInfo(self.timezone)).date()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInstance:
+    """An instance as the decision sees it."""
+
+    id: str
+    task: str
+    agency: str
+    due_date: dt.date | None
+    completed_at: dt.datetime | None = None
+    waived_at: dt.datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None and self.waived_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """One (instance, level) newly reached, with who must hear of it and why."""
+
+    instance_id: str
+    plan: str
+    level: Level
+    rank: int                     # position of the level in its policy
+    reached_on: dt.date           # the level's trigger date
+    days_late: int                # working days after due (negative: before due)
+    notify: bool                  # False when a higher level is reached in the same sweep
+    to: tuple[str, ...]
+    cc: tuple[tuple[str, str], ...]  # (agency id, why it is cc'd)
+
+
+def resolve(audiences: Iterable[Audience], *, instance: OpenInstance,
+            plan: PlanContext) -> list[tuple[str, AudienceKind]]:
+    """The agency ids an audience list names for one instance, each with its role."""
+    found: dict[str, AudienceKind] = {}
+    for audience in audiences:
+        for agency in _members(audience, instance, plan):
+            found.setdefault(agency, audience.kind)
+    return list(found.items())
+
+
+def _members(audience: Audience, instance: OpenInstance, plan: PlanContext) -> tuple[str, ...]:
+    kind = audience.kind
+    if kind is AudienceKind.LEAD:
+        return (instance.agency,)
+    if kind is AudienceKind.COORDINATORS:
+        return plan.coordinators.get(instance.task, ())
+    if kind is AudienceKind.MONITOR:
+        return (plan.monitor,)
+    if kind is AudienceKind.ISSUER:
+        return (plan.issuer,)
+    return (audience.agency,) if audience.agency else ()
+
+
+def escalation_of(instance: OpenInstance, *, plan: PlanContext, rank: int, today: dt.date,
+                  notify: bool) -> Escalation:
+    """The escalation of `instance` at the level of rank `rank` of its policy."""
+    if instance.due_date is None:
+        raise ValueError(f"instance {instance.id!r} has no deadline, so it never escalates")
+    level = plan.policy(instance.task).levels[rank]
+    to = [agency for agency, _ in resolve(level.to, instance=instance, plan=plan)]
+    cc = tuple((agency, AUDIENCE_REASONS_VI[kind])
+               for agency, kind in resolve(level.cc, instance=instance, plan=plan)
+               if agency not in to)
+    return Escalation(instance.id, plan.id, level, rank,
+                      trigger_date(plan.calendar, instance.due_date, level.offset),
+                      working_days_late(plan.calendar, instance.due_date, today=today),
+                      notify, tuple(to), cc)
+
+
+def reached_ranks(instance: OpenInstance, *, plan: PlanContext, today: dt.date) -> list[int]:
+    """Ranks of the levels of the instance's policy reached by `today` (if it is open)."""
+    if not instance.is_open or instance.due_date is None:
+        return []
+    levels = plan.policy(instance.task).levels
+    return [rank for rank, level in enumerate(levels)
+            if instance.due_date <= level_cutoff(plan.calendar, level.offset, today=today)]
+
+
+def decide_escalations(instances: Iterable[OpenInstance], *, plan: PlanContext,
+                       told: Collection[tuple[str, str]] = (),
+                       now: dt.datetime) -> list[Escalation]:
+    """Which (instance, level) pairs are newly reached at `now`, and who must hear of them.
+
+    Continuous instances (no due date), completed and waived ones never escalate. Pairs in
+    `told` (instance id, level name) were decided by an earlier sweep and are skipped.
+    When one sweep reaches several new levels of an instance at once (the first sweep of a
+    plan registered late, a sweep after downtime), all are returned so none fires later,
+    but only the highest is to be notified: the lower ones would say what is no longer
+    true ("due in 5 days").
+    """
+    today = plan.local_date(now)
+    decided: list[Escalation] = []
+    for instance in instances:
+        levels = plan.policy(instance.task).levels
+        new = [r for r in reached_ranks(instance, plan=plan, today=today)
+               if (instance.id, levels[r].name) not in told]
+        decided += [escalation_of(instance, plan=plan, rank=r, today=today,
+                                  notify=r == new[-1]) for r in new]
+    return decided
