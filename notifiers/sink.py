@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -65,10 +66,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with SmtpSink(folder, port=port):
         print(f"SMTP sink on 127.0.0.1:{port}, writing to {folder}", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is a normal stop
             stop.wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -40,23 +41,16 @@ def test_a_deployment_run_by_a_process_worker_registers_the_plan_in_postgresql(
         server = start_prefect_server(home=tmp_path / "server", database_url=prefect_db, ui=False)
         started.append(server)
         assert server.url
+        # Subprocesses read the environment; this process's Prefect settings were fixed
+        # at import, so they are overridden in-process too.
         monkeypatch.setenv("PREFECT_API_URL", server.url)
         created = subprocess.run([PREFECT, "work-pool", "create", "kehoach-pool", "--type",
                                   "process"], env={**os.environ}, capture_output=True, text=True)
         assert created.returncode == 0, created.stderr
-        from flows.register import register_flow
-
-        register_flow.from_source(source=str(ROOT), entrypoint="flows/register.py:register_flow"
-                                  ).deploy(name="register", work_pool_name="kehoach-pool",
-                                           build=False, push=False, print_next_steps=False,
-                                           ignore_warnings=True)
         started.append(start_worker(pool="kehoach-pool", api_url=server.url,
                                     home=tmp_path / "worker",
                                     env={"KEHOACH_DATABASE_URL": engine_db}))
-        from prefect.deployments import run_deployment
-
-        run = run_deployment("kehoach-register/register", parameters={"spec_path": str(SPEC)},
-                             timeout=240)
+        run = _deploy_and_run(server.url)
         assert run.state is not None and run.state.is_completed(), started[-1].tail()
     finally:
         for process in reversed(started):
@@ -66,3 +60,18 @@ def test_a_deployment_run_by_a_process_worker_registers_the_plan_in_postgresql(
         instances = engine.execute("SELECT count(*) FROM instances").fetchone()
     assert plan == [("hn-2024-tt-cchc", 1)]
     assert instances == (1009,)
+
+
+def _deploy_and_run(api_url: str) -> Any:
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.register import register_flow
+
+    with temporary_settings({PREFECT_API_URL: api_url}):
+        register_flow.from_source(source=str(ROOT), entrypoint="flows/register.py:register_flow"
+                                  ).deploy(name="register", work_pool_name="kehoach-pool",
+                                           build=False, push=False, print_next_steps=False,
+                                           ignore_warnings=True)
+        return run_deployment("kehoach-register/register", parameters={"spec_path": str(SPEC)},
+                              timeout=240)
