@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import random
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -228,5 +229,6 @@ def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
     out.print(f"reports:        {folder / 'reports'} (XLSX laid out like the appendix, HTML "
               "with charts; the year's: " + ", ".join(Path(f).name for f in
                                                        stats['reports'][-1]["files"]) + ")")
-    out.print(f"try:            KEHOACH_HOME={folder} kehoach status --plan {plan.id} "
+    command = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "kehoach" else "kehoach"
+    out.print(f"try:            KEHOACH_HOME={folder} {command} status --plan {plan.id} "
               "--status overdue --as-of 2024-12-31")
