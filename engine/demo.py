@@ -63,7 +63,6 @@ def _side_process(name: str, argv: list[str], folder: Path) -> Iterator[int]:
     """Run `python ARGV PORT` in its own process (not competing with the flows for the GIL)
     on a free loopback port; yields the port."""
     import socket
-    import sys
 
     from flows.server import free_port, spawn
 
