@@ -79,18 +79,20 @@ def _task_cells(task: TaskRow, names: dict[str, str]) -> dict[str, Any]:
             "due_phrase": task.due_phrase}
 
 
-def _pct(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """A rate as a whole percentage ("79%"), or an em dash when there is none."""
     return f"{value:.0%}" if value is not None else "—"
 
 
 def task_line(n: int, task: dict[str, Any], row: MetricRow) -> list[Any]:
     return [n, task["title"], task["lead"], task["coordinators"], task["due_phrase"], row.total,
-            *[row.counts[s] for s in Status], _pct(row.completion_rate), _pct(row.on_time_rate)]
+            *[row.counts[s] for s in Status], percent(row.completion_rate),
+            percent(row.on_time_rate)]
 
 
 def agency_line(rank: int, name: str, row: MetricRow) -> list[Any]:
-    return [rank, name, row.total, *[row.counts[s] for s in Status], _pct(row.completion_rate),
-            _pct(row.on_time_rate), row.median_days_late if row.median_days_late is not None
+    return [rank, name, row.total, *[row.counts[s] for s in Status], percent(row.completion_rate),
+            percent(row.on_time_rate), row.median_days_late if row.median_days_late is not None
             else "—", row.worst_days_late if row.worst_days_late is not None else "—"]
 
 
@@ -122,7 +124,7 @@ def write_xlsx(report: Report, path: Path) -> None:
         sheet.append(task_line(n, task, row))
     sheet.append(["", "Tổng cộng", "", "", "", report.total.total,
                   *[report.total.counts[s] for s in Status],
-                  _pct(report.total.completion_rate), _pct(report.total.on_time_rate)])
+                  percent(report.total.completion_rate), percent(report.total.on_time_rate)])
     _style(sheet, header_row=3, widths=[6, 60, 30, 30, 22] + [14] * 8, font=Font, align=Alignment)
     ranking = book.create_sheet("Xếp hạng cơ quan")
     ranking.append([f"{title} — xếp hạng cơ quan chậm tiến độ, kỳ {report.period}"])

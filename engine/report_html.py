@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.metrics import MetricRow, rollup
 from engine.queries import require_plan
-from engine.report import Report, build_report
+from engine.report import Report, build_report, percent
 from engine.status import STATUS_LABELS_VI, Status
 from engine.tables import AgencyRow, InstanceRow
 
@@ -49,7 +49,7 @@ def build_html_report(session: Session, *, plan: str, period: str,
         report=report, statuses=list(Status), labels=STATUS_LABELS_VI, colours=COLOURS,
         months=months, heat=heat, agencies=agencies, names=names,
         burnup=_burnup_svg(session, plan=plan, year=row.year, until=report.as_of.astimezone(tz)),
-        lagging=report.agencies[:15], pct=_pct,
+        lagging=report.agencies[:15], pct=percent,
         generated=report.as_of.astimezone(tz))
 
 
@@ -99,9 +99,6 @@ def _burnup_svg(session: Session, *, plan: str, year: int, until: dt.datetime) -
             "months": [(round(40 + (dt.date(year, m, 1) - start).days * (width - 60) / days, 1),
                         f"T{m}") for m in range(1, 13)]}
 
-
-def _pct(value: float | None) -> str:
-    return f"{value:.0%}" if value is not None else "—"
 
 
 __all__ = ["Report", "build_html_report"]

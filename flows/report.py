@@ -11,7 +11,7 @@ from prefect import flow, get_run_logger, task
 from sqlalchemy import select
 
 from engine.queries import require_plan
-from engine.report import Report, build_report, write_xlsx
+from engine.report import Report, build_report, percent, write_xlsx
 from engine.report_html import build_html_report
 from engine.settings import Settings
 from engine.status import STATUS_LABELS_VI, Status
@@ -69,7 +69,7 @@ def send_reports(plan: str, report: Report, files: list[str], via: str | None = 
     attachments = [Attachment(Path(f).name, Path(f).read_bytes(), mime[Path(f).suffix])
                    for f in files]
     subject = (f"[kehoach] Báo cáo kỳ {report.period}: Kế hoạch {report.number or report.plan}"
-               f" — hoàn thành {_pct(report.total.completion_rate)}")
+               f" — hoàn thành {percent(report.total.completion_rate)}")
     text = _summary_text(report)
     message = OutgoingMessage(message_id=f"<report.{plan}.{report.period}@kehoach.example.org>",
                               to=tuple(to), cc=tuple(cc), subject=subject, text=text,
@@ -97,8 +97,8 @@ def _summary_text(report: Report) -> str:
              f"Kỳ báo cáo {report.period} (từ {report.window_start:%d/%m/%Y} đến "
              f"{report.window_end:%d/%m/%Y}), số liệu tính đến {report.as_of:%d/%m/%Y}.", ""]
     lines += [f"- {STATUS_LABELS_VI[s]}: {total.counts[s]}" for s in Status]
-    lines += [f"- Tỷ lệ hoàn thành: {_pct(total.completion_rate)} "
-              f"(đúng hạn {_pct(total.on_time_rate)})", "",
+    lines += [f"- Tỷ lệ hoàn thành: {percent(total.completion_rate)} "
+              f"(đúng hạn {percent(total.on_time_rate)})", "",
               "Các cơ quan chậm tiến độ nhất:"]
     lines += [f"{n}. {name}: {row.counts[Status.OVERDUE]} nhiệm vụ quá hạn chưa hoàn thành"
               for n, (name, row) in enumerate(report.agencies[:10], 1)
@@ -106,9 +106,6 @@ def _summary_text(report: Report) -> str:
     lines += ["", "Chi tiết trong tệp đính kèm (XLSX theo mẫu phụ lục, HTML có biểu đồ)."]
     return "\n".join(lines)
 
-
-def _pct(value: float | None) -> str:
-    return f"{value:.0%}" if value is not None else "—"
 
 
 @flow(name="kehoach-period-report")
@@ -145,4 +142,4 @@ def period_report_flow(plan: str, window: str | None = None, period: str | None 
     logger.info("report %s %s: %s; sent to %s", plan, period, files, sent or "nobody")
     return {"period": period, "files": files, "sent_to": sent,
             "totals": {s.value: report.total.counts[s] for s in Status},
-            "completion": _pct(report.total.completion_rate)}
+            "completion": percent(report.total.completion_rate)}

@@ -16,6 +16,7 @@ from engine.compile import CompiledPlan
 from engine.loader import compile_file, read_text
 from engine.metrics import MetricRow, rollup
 from engine.registry import RegistrationDiff, register_plan
+from engine.report import percent
 from engine.settings import Settings
 from engine.status import STATUS_LABELS_VI, Status
 from engine.store import Store, open_store, utc_now
@@ -83,7 +84,7 @@ def metrics_snapshot(plan: str, period: str, *, as_of: dt.datetime | None = None
 def publish_status_table(plan: str, period: str, rows: list[MetricRow]) -> None:
     """A Prefect table artifact: the four-way status per agency, lagging first."""
     table = [{"cơ quan": r.key, **{STATUS_LABELS_VI[s]: r.counts[s] for s in Status},
-              "tỷ lệ hoàn thành": _pct(r.completion_rate)} for r in rows]
+              "tỷ lệ hoàn thành": percent(r.completion_rate)} for r in rows]
     create_table_artifact(key=_key(f"status-{plan}"), table=table,
                           description=f"Tình trạng theo cơ quan, {plan}, kỳ {period}")
 
@@ -110,6 +111,3 @@ def _key(text: str) -> str:
     # Artifact keys allow lower-case letters, digits and dashes only.
     return "".join(c if c.isalnum() else "-" for c in text.lower())
 
-
-def _pct(value: float | None) -> str:
-    return f"{value:.0%}" if value is not None else "—"
