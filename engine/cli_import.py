@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -94,9 +95,10 @@ def _read_document(path: Path) -> tuple[str, list[TaskTable]]:
 
 def _write(path: Path | None, text: str) -> None:
     if path is None:
-        print(text, end="")
+        sys.stdout.write(text)
         return
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # e.g. ../directories beside a new spec
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot write: {exc.strerror}", location=Location(str(path))) from None

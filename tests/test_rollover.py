@@ -174,3 +174,10 @@ def test_rollover_from_the_database_carries_over_what_is_open_at_year_end(
     carried = rolled.split("bao-cao-quy-chuyen-tiep-2019", 1)[1].split("- id:", 1)[0]
     assert "so-noi-vu" in carried and "quan-le-chan" not in carried
     assert f"{one_offs[1].task}-chuyen-tiep-2019" not in rolled
+
+
+def test_rollover_into_a_new_folder_creates_the_directory_beside_it(tmp_path):
+    out = tmp_path / "plans" / "2020.yaml"
+    assert main(["rollover", str(HAIPHONG), "--to", "2020", "-o", str(out)]) == 0
+    assert (tmp_path / "directories" / "haiphong-2020.yaml").is_file()
+    assert main(["validate", str(out)]) == 0
