@@ -18,6 +18,7 @@ from engine.status import STATUS_LABELS_VI, Status
 from engine.store import utc_now
 from engine.tables import AgencyRow
 from flows.tasks import publish_status_table, publish_summary, store_from
+from notifiers import Via
 from notifiers.base import Attachment
 
 WINDOW_ENDS = {"Q1": (3, 31), "H1": (6, 30), "9M": (9, 30), "Y": (12, 31)}
@@ -56,11 +57,10 @@ def build_reports(plan: str, period: str, folder: str) -> tuple[Report, list[str
 
 
 @task(name="send period reports", retries=3, retry_delay_seconds=[10, 60, 300])
-def send_reports(plan: str, report: Report, files: list[str], via: str | None = None,
+def send_reports(plan: str, report: Report, files: list[str], via: Via | None = None,
                  ) -> list[str]:
     """E-mail the reports to the plan's monitor and issuer; returns the addresses used."""
-    from flows.sweep import notifier_for
-    from notifiers import OutgoingMessage
+    from notifiers import OutgoingMessage, notifier_from_settings
 
     settings = Settings()
     to, cc = _recipients(plan)
@@ -74,7 +74,7 @@ def send_reports(plan: str, report: Report, files: list[str], via: str | None = 
     message = OutgoingMessage(message_id=f"<report.{plan}.{report.period}@kehoach.example.org>",
                               to=tuple(to), cc=tuple(cc), subject=subject, text=text,
                               html=None, attachments=tuple(attachments))
-    notifier_for(settings, via).send(message)
+    notifier_from_settings(settings, via=via).send(message)
     return [*to, *cc]
 
 
@@ -111,7 +111,7 @@ def _summary_text(report: Report) -> str:
 @flow(name="kehoach-period-report")
 def period_report_flow(plan: str, window: str | None = None, period: str | None = None,
                        send: bool = True, folder: str | None = None,
-                       via: str | None = None) -> dict[str, Any]:
+                       via: Via | None = None) -> dict[str, Any]:
     """Build the XLSX and HTML reports of `plan` for a cumulative window and send them.
 
     Args:
@@ -120,7 +120,7 @@ def period_report_flow(plan: str, window: str | None = None, period: str | None 
         period: an explicit period label instead of `window` ("2024-Q1", "2024-03"...).
         send: e-mail the reports to the plan's monitor (to) and issuer (cc).
         folder: where to write the files (default: KEHOACH_HOME/reports).
-        via: "smtp", "folder" or "both" (see flows.sweep.notifier_for).
+        via: "smtp", "folder" or "both" (see notifiers.notifier_from_settings).
     """
     logger = get_run_logger()
     store = store_from()

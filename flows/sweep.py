@@ -23,7 +23,7 @@ from flows.tasks import (
     publish_summary,
     store_from,
 )
-from notifiers.base import Notifier
+from notifiers import Via, notifier_from_settings
 
 
 class ChannelDown(RuntimeError):
@@ -44,12 +44,13 @@ def sweep_task(as_of: dt.datetime, plan: str | None) -> tuple[SweepResult, dt.da
 
 
 @task(name="dispatch outbox", retries=3, retry_delay_seconds=[5, 30, 120])
-def dispatch_task(as_of: dt.datetime, via: str | None) -> DispatchResult:
+def dispatch_task(as_of: dt.datetime, via: Via | None) -> DispatchResult:
     """Send the queued digests; raise (so Prefect retries) if the channel is down."""
     settings = Settings()
     store = store_from(settings)
     try:
-        result = dispatch(store, notifiers=notifier_for(settings, via), now=as_of,
+        result = dispatch(store, notifiers=notifier_from_settings(settings, via=via),
+                          now=as_of,
                           settings=settings)
     finally:
         store.close()
@@ -57,19 +58,6 @@ def dispatch_task(as_of: dt.datetime, via: str | None) -> DispatchResult:
         problems = "; ".join(p.error for p in result.problems[:3])
         raise ChannelDown(f"{result.sent} sent, {result.retrying} queued again: {problems}")
     return result
-
-
-def notifier_for(settings: Settings, via: str | None) -> Notifier:
-    """The notifier for `via`: "smtp", "folder", "both" (SMTP, then a folder copy) or None."""
-    from notifiers import notifier_from_settings
-    from notifiers.fanout import FanOut
-
-    if via == "both":
-        return FanOut(notifier_from_settings(settings, via="smtp"),
-                      notifier_from_settings(settings, via="folder"))
-    if via not in (None, "smtp", "folder"):
-        raise ValueError(f"via must be smtp, folder or both, not {via!r}")
-    return notifier_from_settings(settings, via=via)  # type: ignore[arg-type]
 
 
 def emit_events(sweep_id: int, since: dt.datetime | None, until: dt.datetime) -> dict[str, int]:
@@ -106,7 +94,7 @@ def _current_window(plans: list[tuple[str, int]], as_of: dt.datetime) -> dict[st
 
 @flow(name="kehoach-daily-sweep")
 def daily_sweep_flow(as_of: str | None = None, plan: str | None = None,
-                     via: str | None = None) -> dict[str, Any]:
+                     via: Via | None = None) -> dict[str, Any]:
     """Escalate late work as of `as_of` (ISO time; default now), send the outbox, report.
 
     Args:

@@ -7,7 +7,7 @@ from typing import Literal
 from engine.settings import Settings
 from notifiers.base import Attachment, DeliveryError, Notifier, OutgoingMessage
 
-Via = Literal["smtp", "folder"]
+Via = Literal["smtp", "folder", "both"]
 
 
 def notifier_from_settings(settings: Settings, *, via: Via | None = None) -> Notifier:
@@ -15,12 +15,20 @@ def notifier_from_settings(settings: Settings, *, via: Via | None = None) -> Not
 
     Args:
         settings: KEHOACH_SMTP_*, KEHOACH_MAIL_FROM, KEHOACH_MAIL_FOLDER.
-        via: "smtp" or "folder"; default: the folder if KEHOACH_MAIL_FOLDER is set, else SMTP.
+        via: "smtp", "folder", or "both" (SMTP, then an .eml copy in the folder); default:
+            the folder if KEHOACH_MAIL_FOLDER is set, else SMTP.
     """
     from notifiers.folder import FolderNotifier
     from notifiers.smtp import SmtpNotifier
 
     choice = via or ("folder" if settings.mail_folder else "smtp")
+    if choice == "both":
+        from notifiers.fanout import FanOut
+
+        return FanOut(notifier_from_settings(settings, via="smtp"),
+                      notifier_from_settings(settings, via="folder"))
+    if choice not in ("smtp", "folder"):
+        raise ValueError(f"via must be smtp, folder or both, not {choice!r}")
     if choice == "folder":
         folder = settings.mail_folder or settings.home / "outbox-mail"
         return FolderNotifier(folder, sender=settings.mail_from)
@@ -29,5 +37,5 @@ def notifier_from_settings(settings: Settings, *, via: Via | None = None) -> Not
                         password=settings.smtp_password, sender=settings.mail_from)
 
 
-__all__ = ["Attachment", "DeliveryError", "Notifier", "OutgoingMessage",
+__all__ = ["Attachment", "DeliveryError", "Notifier", "OutgoingMessage", "Via",
            "notifier_from_settings"]

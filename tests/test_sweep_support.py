@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -21,6 +20,7 @@ from engine.registry import register_plan
 from engine.spec import parse_plan_spec
 from engine.store import Store
 from engine.tables_escalation import EscalationRow, OutboxRow, SweepRow
+from flows.server import free_port  # noqa: F401  (re-exported for the tests)
 from tests.conftest import spec_path
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -74,13 +74,6 @@ def levels_of(store: Store, instance: str) -> dict[str, bool]:
         rows = tx.execute(select(EscalationRow.level, EscalationRow.notified)
                           .where(EscalationRow.instance_id == instance))
         return {level: notified for level, notified in rows}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
