@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -13,19 +12,15 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from engine.api_errors import PROBLEM_MEDIA_TYPE, problem_for
-from engine.api_routes import ApiState, health_router, router
-from engine.auth import Refusal, record_refusal
+from engine.api_delivery import DeliveryRoutes, problem_reply
+from engine.api_routes import ApiState, deliveries, health_router, router
 from engine.errors import KehoachError
 from engine.settings import Settings
-from engine.store import Store, open_store, utc_now
+from engine.store import Store, open_store
 
 log = logging.getLogger(__name__)
-# Refused attempts that go to the security log (404 and 405 are ordinary misses).
-REFUSALS = frozenset({401, 403, 409, 413, 415, 422})
 DESCRIPTION = """Các cơ quan báo hoàn thành và tiến độ nhiệm vụ của kế hoạch.
 
 Xác thực: `Authorization: Bearer <token>` (token cấp bằng `kehoach token create`). Chữ ký
@@ -58,8 +53,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app = FastAPI(title="kehoach webhook API", version="1.0", description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.kehoach = state
+    app.include_router(deliveries)
     app.include_router(router)
     app.include_router(health_router)
+    app.add_middleware(DeliveryRoutes, state=state)  # deliveries skip FastAPI's routing
 
     async def on_error(request: Request, exc: Exception) -> Response:
         return _problem_response(state, request, exc)
@@ -70,27 +67,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
 
 def _problem_response(state: ApiState, request: Request, exc: Exception) -> Response:
-    problem = problem_for(exc)
-    if problem.status >= 500:
-        log.error("bug answering %s %s", request.method, request.url.path, exc_info=exc)
-    elif problem.status in REFUSALS:
-        _log_refusal(state, request, problem.status, problem.kind)
-    body = json.dumps(problem.to_json(request.url.path), ensure_ascii=False)
-    return Response(body, status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE,
-                    headers=problem.headers)
-
-
-def _log_refusal(state: ApiState, request: Request, status: int, reason: str) -> None:
-    refusal = Refusal(at=utc_now(), status=status, reason=reason, method=request.method,
-                      path=request.url.path,
-                      source_address=request.client.host if request.client else None,
-                      caller=getattr(request.state, "caller", None))
-    try:
-        with state.store.transaction() as session:
-            record_refusal(session, refusal)
-    except SQLAlchemyError:
-        log.exception("could not store the security event for %s %s", refusal.method,
-                      refusal.path)
+    reply = problem_reply(state, exc, method=request.method, path=request.url.path,
+                          client=request.scope.get("client"),
+                          caller=getattr(request.state, "caller", None))
+    return Response(reply.body, status_code=reply.status, media_type=reply.media_type,
+                    headers=dict(reply.headers))
 
 
 def run_api(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
