@@ -286,6 +286,122 @@ def reached_ranks(instance: OpenInstance, *, plan: PlanContext, today: dt.date) 
             if instance.due_date <= level_cutoff(plan.calendar, level.offset, today=today)]
 
 
+# The lead's place in a memoised route: a NUL byte is in no agency id (ids are slugs).
+_LEAD = "\0lead"
+
+
+class Route:
+    """Who hears of one level of one task, the lead left as the placeholder _LEAD.
+
+    `cc` is resolved but not yet filtered against `to`: the lead may be among the cc'd
+    agencies under its own id (a coordinator, a named agency) as well as in `to`.
+    """
+
+    __slots__ = ("_cc_agencies", "_fixed", "_lead_only", "cc", "level", "rank", "to")
+
+    def __init__(self, level: Level, rank: int, to: tuple[str, ...],
+                 cc: tuple[tuple[str, str], ...]) -> None:
+        self.level, self.rank, self.to, self.cc = level, rank, to, cc
+        self._cc_agencies = frozenset(a for a, _ in cc)
+        # The two common shapes, answered without building anything per instance: the
+        # lead told and others cc'd (reminder, overdue, urge), and no lead at all
+        # (leadership: the issuer told, the monitor cc'd).
+        self._lead_only = to == (_LEAD,) and _LEAD not in self._cc_agencies
+        self._fixed: tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None = None
+        if _LEAD not in to and _LEAD not in self._cc_agencies:
+            self._fixed = (to, tuple(c for c in cc if c[0] not in to))
+
+    def addressed(self, lead: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """(to, cc) for an instance led by `lead`, exactly as escalation_of gives them."""
+        if self._fixed is not None:
+            return self._fixed
+        if self._lead_only:
+            if lead not in self._cc_agencies:
+                return (lead,), self.cc
+            return (lead,), tuple(c for c in self.cc if c[0] != lead)
+        to = tuple(dict.fromkeys(lead if a == _LEAD else a for a in self.to))
+        cc: dict[str, str] = {}
+        for agency, why in self.cc:  # the first audience naming an agency gives the reason
+            cc.setdefault(lead if agency == _LEAD else agency, why)
+        return to, tuple((a, why) for a, why in cc.items() if a not in to)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One level reached by the instances of one task with one due date."""
+
+    route: Route
+    reached_on: dt.date
+    days_late: int
+
+
+class Decider:
+    """The decision for one plan on one day, memoised for many instances.
+
+    escalation_of costs tens of microseconds (audiences resolved, working days counted by
+    bisection); over a set of instances the same few answers recur: the levels reached and
+    their timing depend only on (task, due date), and who hears only on (task, level) up to
+    the lead. Each is computed once and then looked up, so a decision costs a dictionary
+    probe per instance and a tuple or two per escalation. The results are those of
+    reached_ranks and escalation_of (tests/test_escalation_policy.py compares them).
+    """
+
+    def __init__(self, plan: PlanContext, today: dt.date) -> None:
+        self.plan, self.today = plan, today
+        self._steps: dict[tuple[str, dt.date], tuple[_Step, ...]] = {}
+        self._cutoffs: dict[str, tuple[dt.date, ...]] = {}
+        self._routes: dict[tuple[str, int], Route] = {}
+        self._days_late: dict[dt.date, int] = {}
+
+    def steps(self, task: str, due_date: dt.date) -> tuple[_Step, ...]:
+        """The levels of `task`'s policy reached by today for this due date, lowest first."""
+        key = (task, due_date)
+        steps = self._steps.get(key)
+        if steps is None:
+            calendar, late = self.plan.calendar, self.days_late(due_date)
+            steps = self._steps[key] = tuple(
+                _Step(route, trigger_date(calendar, due_date, route.level.offset), late)
+                for route in (self.route(task, rank) for rank in self.reached(task, due_date)))
+        return steps
+
+    def reached(self, task: str, due_date: dt.date) -> list[int]:
+        """Ranks of the levels of `task`'s policy reached by today (as reached_ranks)."""
+        cutoffs = self._cutoffs.get(task)
+        if cutoffs is None:
+            cutoffs = self._cutoffs[task] = tuple(
+                level_cutoff(self.plan.calendar, level.offset, today=self.today)
+                for level in self.plan.policy(task).levels)
+        return [rank for rank, cutoff in enumerate(cutoffs) if due_date <= cutoff]
+
+    def days_late(self, due_date: dt.date) -> int:
+        """Working days from `due_date` to today (as working_days_late)."""
+        late = self._days_late.get(due_date)
+        if late is None:
+            late = self._days_late[due_date] = working_days_late(
+                self.plan.calendar, due_date, today=self.today)
+        return late
+
+    def route(self, task: str, rank: int) -> Route:
+        """Who hears of the level of rank `rank` of `task`'s policy, up to the lead."""
+        route = self._routes.get((task, rank))
+        if route is None:
+            level = self.plan.policy(task).levels[rank]
+            placeholder = OpenInstance("", task, _LEAD, None)
+            to = tuple(a for a, _ in resolve(level.to, instance=placeholder, plan=self.plan))
+            cc = tuple((a, AUDIENCE_REASONS_VI[kind])
+                       for a, kind in resolve(level.cc, instance=placeholder, plan=self.plan))
+            route = self._routes[(task, rank)] = Route(level, rank, to, cc)
+        return route
+
+    def escalation(self, instance_id: str, lead: str, step: _Step, *,
+                   notify: bool) -> Escalation:
+        """What escalation_of returns for this instance at this step's level."""
+        route = step.route
+        to, cc = route.addressed(lead)
+        return Escalation(instance_id, self.plan.id, route.level, route.rank, step.reached_on,
+                          step.days_late, notify, to, cc)
+
+
 def decide_escalations(instances: Iterable[OpenInstance], *, plan: PlanContext,
                        told: Collection[tuple[str, str]] = (),
                        now: dt.datetime) -> list[Escalation]:
@@ -298,12 +414,18 @@ def decide_escalations(instances: Iterable[OpenInstance], *, plan: PlanContext,
     but only the highest is to be notified: the lower ones would say what is no longer
     true ("due in 5 days").
     """
-    today = plan.local_date(now)
+    decider = Decider(plan, plan.local_date(now))
     decided: list[Escalation] = []
     for instance in instances:
-        levels = plan.policy(instance.task).levels
-        new = [r for r in reached_ranks(instance, plan=plan, today=today)
-               if (instance.id, levels[r].name) not in told]
-        decided += [escalation_of(instance, plan=plan, rank=r, today=today,
-                                  notify=r == new[-1]) for r in new]
+        due = instance.due_date
+        if due is None or instance.completed_at is not None or instance.waived_at is not None:
+            continue
+        steps = decider.steps(instance.task, due)
+        if told and steps:
+            steps = tuple(s for s in steps if (instance.id, s.route.level.name) not in told)
+        if not steps:
+            continue
+        last = steps[-1]
+        decided += [decider.escalation(instance.id, instance.agency, step, notify=step is last)
+                    for step in steps]
     return decided
