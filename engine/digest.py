@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
-from typing import Any
-
-from engine.escalation import Escalation
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +81,14 @@ class Digest:
                 for _, level, label, plan in keys]
 
     def levels(self) -> list[str]:
-        """Vietnamese labels of the levels listed, the gravest first."""
-        return list(dict.fromkeys(s.level_label for s in self.sections()))
+        """Vietnamese labels of the levels listed, the gravest first (as sections() orders).
+
+        Every queued digest's subject needs this; the sections themselves (every item
+        sorted) are only needed to render the mail.
+        """
+        keys = sorted({(i.level_offset, i.level, i.level_label, i.plan) for i in self.items},
+                      key=lambda k: (-k[0], k[3]))
+        return list(dict.fromkeys(label for _, _, label, _ in keys))
 
     def to_json(self) -> dict[str, Any]:
         # Written out by hand: dataclasses.asdict deep-copies, which costs seconds for the
@@ -105,21 +109,32 @@ class Digest:
             cc=tuple(_party(p) for p in data["cc"]))
 
 
+class Notice(NamedTuple):
+    """One escalation to notify: who hears of it (as Escalation.to and .cc) and the item."""
+
+    to: tuple[str, ...]
+    cc: tuple[tuple[str, str], ...]  # (agency id, why it is cc'd)
+    item: DigestItem
+
+
 @dataclass
 class _Draft:
     recipient: Party
     items: list[DigestItem] = field(default_factory=list)
     cc: dict[str, Party] = field(default_factory=dict)
     cc_why: dict[str, dict[str, None]] = field(default_factory=dict)
+    # (cc list, level label) pairs already noted: a national digest lists 10^4 items that
+    # share a handful of them, and each would otherwise format a reason per cc'd agency.
+    noted: set[tuple[tuple[tuple[str, str], ...], str]] = field(default_factory=set)
 
 
-def build_digests(notices: Iterable[tuple[Escalation, DigestItem]], *,
+def build_digests(notices: Iterable[Notice], *,
                   parties: Mapping[str, Party], plans: Mapping[str, PlanInfo],
                   as_of: dt.date) -> list[Digest]:
     """Route each notified escalation to its `to` agencies: one digest per recipient.
 
     Args:
-        notices: escalations to notify, each with the item that describes it.
+        notices: escalations to notify (whom each tells), each with the item describing it.
         parties: agency id -> name and e-mails (the union over the plans swept).
         plans: plan id -> its number, title and monitor.
         as_of: the local date of the sweep.
@@ -129,14 +144,24 @@ def build_digests(notices: Iterable[tuple[Escalation, DigestItem]], *,
         except itself, each with the reasons (and levels) it is cc'd for.
     """
     drafts: dict[str, _Draft] = {}
-    for escalation, item in notices:
-        for agency in escalation.to:
-            draft = drafts.setdefault(agency, _Draft(_party_of(parties, agency)))
+    for to, cc, item in notices:
+        for agency in to:
+            draft = drafts.get(agency)
+            if draft is None:
+                draft = drafts[agency] = _Draft(_party_of(parties, agency))
             draft.items.append(item)
-            for cc_agency, why in escalation.cc:
-                draft.cc.setdefault(cc_agency, _party_of(parties, cc_agency))
-                draft.cc_why.setdefault(cc_agency, {})[f"{why} ({item.level_label})"] = None
+            if cc and (cc, item.level_label) not in draft.noted:
+                draft.noted.add((cc, item.level_label))
+                _note_cc(draft, cc, item.level_label, parties)
     return [_finish(drafts[agency], plans=plans, as_of=as_of) for agency in sorted(drafts)]
+
+
+def _note_cc(draft: _Draft, cc: tuple[tuple[str, str], ...], level_label: str,
+             parties: Mapping[str, Party]) -> None:
+    for cc_agency, why in cc:
+        if cc_agency not in draft.cc:
+            draft.cc[cc_agency] = _party_of(parties, cc_agency)
+        draft.cc_why.setdefault(cc_agency, {})[f"{why} ({level_label})"] = None
 
 
 def _finish(draft: _Draft, *, plans: Mapping[str, PlanInfo], as_of: dt.date) -> Digest:
@@ -167,11 +192,14 @@ def _party_json(party: Party) -> dict[str, Any]:
             "reason": party.reason}
 
 
-_ITEM_FIELDS = tuple(f.name for f in fields(DigestItem))
-
-
 def _item_json(item: DigestItem) -> dict[str, Any]:
-    data = {name: getattr(item, name) for name in _ITEM_FIELDS}
-    data["printed_due"] = item.printed_due.isoformat() if item.printed_due else None
-    data["due_date"] = item.due_date.isoformat()
-    return data
+    # Every field in declaration order (tests/test_digest.py checks it against fields()):
+    # a literal is several times faster than getattr over the field names, for 10^5 items.
+    return {"instance_id": item.instance_id, "plan": item.plan, "task": item.task,
+            "task_title": item.task_title, "agency": item.agency,
+            "agency_name": item.agency_name, "period": item.period,
+            "printed_due": item.printed_due.isoformat() if item.printed_due else None,
+            "due_date": item.due_date.isoformat(), "level": item.level,
+            "level_label": item.level_label, "level_offset": item.level_offset,
+            "days_late": item.days_late, "target": item.target, "progress": item.progress,
+            "unit": item.unit}
