@@ -10,18 +10,22 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from pathlib import Path
 
 import httpx
 import pytest
 
 from engine.api import create_app
 from engine.api_delivery import match
+from engine.api_service import _directory_id
 from engine.auth import revoke_token, set_signature_policy
 from engine.settings import Settings
+from engine.spec import parse_directory
 from tests.test_api_core import MINE, TARGETED, assert_problem, complete_path
 from tests.test_api_support import BODY_LIMIT, PLAN, Api, api, iid, live_server, sqlite_api
 
 __all__ = ["api", "live_server", "sqlite_api"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_revoked_token_is_refused_from_the_next_request(api: Api) -> None:
@@ -100,3 +104,10 @@ def test_a_delivery_through_fastapis_router_gets_the_same_answers(sqlite_api: Ap
     assert (first[0], second[0]) == (200, 200)
     assert [doc["progress"] for _, doc in (first, second)] == [1, 2]  # type: ignore[index]
     assert sqlite_api.event_count(TARGETED) == 2 and PLAN in str(first[1])
+
+
+@pytest.mark.parametrize("name", ["hanoi-2024", "hanoi-2019", "haiphong-2019"])
+def test_a_plan_is_linked_to_its_directory_by_the_id_alone(name: str) -> None:
+    text = (ROOT / "plan_specs" / "directories" / f"{name}.yaml").read_text("utf-8")
+    directory, _ = parse_directory(text, file=name)
+    assert _directory_id(text) == directory.directory.id == name
