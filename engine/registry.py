@@ -6,8 +6,9 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any
+from itertools import islice, repeat
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from engine.tables import (
 )
 
 CHUNK = 20_000
+T = TypeVar("T")
 Row = tuple[Any, ...]
 REMOVED_PREFIX = "removed in revision"
 Progress = Callable[[int], None]
@@ -170,21 +172,35 @@ def _insert_instances(session: Session, plan: CompiledPlan, instances: Sequence[
                       progress: Progress | None) -> None:
     plan_id = plan.spec.plan.id
     ordinals = workday_ordinals(plan)
-    rows = ((i.id, plan_id, i.task, i.agency, i.period, i.printed_due, i.due_date, i.due,
-             i.target, ordinals.get(i.due_date) if i.due_date else None, 0) for i in instances)
-    for chunk in _chunks(rows):
-        bulk_insert(session, InstanceRow.__table__, INSTANCE_COLUMNS, chunk)
+    for chunk in _chunks(instances):
+        bulk_insert(session, InstanceRow.__table__, INSTANCE_COLUMNS,
+                    _instance_rows(plan_id, chunk, ordinals))
         if progress:
             progress(len(chunk))
 
 
+_INSTANCE_FIELDS = attrgetter("id", "task", "agency", "period", "printed_due", "due_date",
+                              "due", "target")
+
+
+def _instance_rows(plan_id: str, instances: Sequence[Instance],
+                   ordinals: dict[dt.date, int]) -> Iterator[Row]:
+    """Rows in INSTANCE_COLUMNS order, built column by column in C (zip, map, attrgetter):
+    a Python tuple per instance cost seconds on a national plan."""
+    ids, tasks, agencies, periods, printed, days, dues, targets = zip(
+        *map(_INSTANCE_FIELDS, instances), strict=True)
+    return zip(ids, repeat(plan_id), tasks, agencies, periods, printed, days, dues, targets,
+               map(ordinals.get, days), repeat(0))
+
+
 def _insert_edges(session: Session, plan_id: str, edges: Iterable[tuple[str, str]]) -> None:
-    rows = ((a, b, plan_id) for a, b in edges)
-    for chunk in _chunks(rows):
-        bulk_insert(session, EdgeRow.__table__, ("src", "dst", "plan_id"), chunk)
+    for chunk in _chunks(edges):
+        sources, targets = zip(*chunk, strict=True)
+        bulk_insert(session, EdgeRow.__table__, ("src", "dst", "plan_id"),
+                    zip(sources, targets, repeat(plan_id)))
 
 
-def _chunks(rows: Iterable[Row]) -> Iterator[Sequence[Row]]:
+def _chunks(rows: Iterable[T]) -> Iterator[list[T]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK)):
         yield chunk
