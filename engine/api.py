@@ -67,9 +67,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
 
 def _problem_response(state: ApiState, request: Request, exc: Exception) -> Response:
-    reply = problem_reply(state, exc, method=request.method, path=request.url.path,
-                          client=request.scope.get("client"),
-                          caller=getattr(request.state, "caller", None))
+    reply = problem_reply(state, exc, request.method, request.url.path,
+                          request.scope.get("client"), getattr(request.state, "caller", None))
     return Response(reply.body, status_code=reply.status, media_type=reply.media_type,
                     headers=dict(reply.headers))
 

@@ -13,12 +13,15 @@ answered and logged like any other error of the app (`problem_reply`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -66,6 +69,7 @@ if TYPE_CHECKING:
     from engine.api_routes import ApiState
 
 B = TypeVar("B", bound=BaseModel)
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 JSON = "application/json"
 # Refused attempts that go to the security log (404 and 405 are ordinary misses).
@@ -78,6 +82,8 @@ _SLUG: TypeAdapter[str] = TypeAdapter(Slug)
 _WANTED = {b"authorization": "authorization", b"content-length": "content-length",
            b"content-type": "content-type", b"idempotency-key": "idempotency-key",
            b"kehoach-signature": "kehoach-signature"}
+# Below SQLAlchemy's default pool (5 + 10 overflow): a thread never waits for a connection.
+DATABASE_THREADS = 10
 _INSTANCES = "/api/v1/instances/"
 _PLANS = "/api/v1/plans/"
 NOOP_PATH = "/api/v1/noop"
@@ -156,30 +162,59 @@ class DeliveryRoutes:
 
 async def answer(state: ApiState, scope: Scope, receive: Receive, kind: str,
                  params: dict[str, str]) -> Reply:
-    """The answer to one delivery (`kind` as `match` names it); only ClientDisconnect escapes."""
+    """The answer to one delivery (`kind` as `match` names it); only ClientDisconnect escapes.
+
+    On SQLite the database work runs on the event loop, one request after another (writers
+    queue for one lock anyway, and threads would busy-wait for it). On PostgreSQL it runs in
+    worker threads, at most `DATABASE_THREADS` at once per process, so that one request's
+    commit (a disk flush, milliseconds) does not hold up the others: their commits overlap.
+    """
+    run = _inline if state.store.dialect == "sqlite" else _in_thread
     caller: Caller | None = None
     path = url_path(scope)
     try:
         headers = _headers(scope)
-        caller = authenticate_fast(state.store.engine, _bearer(headers.get("authorization")))
+        caller = await run(authenticate_fast, state.store.engine,
+                           _bearer(headers.get("authorization")))
         key = headers.get("idempotency-key")
         signature = headers.get("kehoach-signature")
         errors = _header_errors(key, signature)
         if errors:
             raise _invalid_request(errors + _path_errors(kind, params))
         body = await read_body(receive, headers, limit=state.settings.api_body_limit)
-        now = utc_now()
-        delivery = Delivery(caller, body, verify_signature(caller, signature, body, now=now),
-                            key, fingerprint("POST", path, body), now)
-        errors = _path_errors(kind, params)
-        if errors:
-            raise _invalid_request(errors)
-        return _deliver(state, delivery, kind, params)
+        return await run(_finish, state, caller, kind, params, path, key, signature, body)
     except ClientDisconnect:
         raise
     except Exception as exc:  # every error is answered as a problem document
-        return problem_reply(state, exc, method=scope["method"], path=path,
-                             client=scope.get("client"), caller=caller)
+        return await run(problem_reply, state, exc, scope["method"], path, scope.get("client"),
+                         caller)
+
+
+def _finish(state: ApiState, caller: Caller, kind: str, params: dict[str, str], path: str,
+            key: str | None, signature: str | None, body: bytes) -> Reply:
+    """The rest of `answer` once the body is read: signature, path parameters, the change."""
+    now = utc_now()
+    delivery = Delivery(caller, body, verify_signature(caller, signature, body, now=now),
+                        key, fingerprint("POST", path, body), now)
+    errors = _path_errors(kind, params)
+    if errors:
+        raise _invalid_request(errors)
+    return _deliver(state, delivery, kind, params)
+
+
+async def _inline(function: Callable[..., T], *args: Any) -> T:
+    return function(*args)
+
+
+_threads: dict[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = {}
+
+
+async def _in_thread(function: Callable[..., T], *args: Any) -> T:
+    loop = asyncio.get_running_loop()
+    limiter = _threads.get(loop)
+    if limiter is None:  # one per event loop (per worker process; tests run several)
+        limiter = _threads[loop] = anyio.CapacityLimiter(DATABASE_THREADS)
+    return await anyio.to_thread.run_sync(function, *args, limiter=limiter)
 
 
 def _deliver(state: ApiState, d: Delivery, kind: str, params: dict[str, str]) -> Reply:
@@ -333,8 +368,8 @@ def _replay(stored: StoredResponse) -> Reply:
     return Reply(stored.status, stored.body.encode(), headers=(("Idempotent-Replayed", "true"),))
 
 
-def problem_reply(state: ApiState, exc: Exception, *, method: str, path: str,
-                  client: Any, caller: Caller | None) -> Reply:
+def problem_reply(state: ApiState, exc: Exception, method: str, path: str, client: Any,
+                  caller: Caller | None) -> Reply:
     """The problem+json answer to `exc`; a refusal goes to the security log, a bug to the log."""
     problem = problem_for(exc)
     if problem.status >= 500:
