@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Date, DateTime, FromClause
+from sqlalchemy import Connection, Date, DateTime, FromClause
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -34,8 +34,26 @@ def bulk_insert(session: Session, table: FromClause, columns: Sequence[str],
            f"VALUES ({', '.join(mark for _ in columns)})")
     convert = [_converter(table.c[name].type, sqlite=sqlite) for name in columns]
     plain = native_rows(rows, convert)
-    if plain:
+    if not plain:
+        return
+    if connection.dialect.driver == "psycopg":
+        _copy(connection, name, columns, plain)
+    else:
         connection.exec_driver_sql(sql, plain)
+
+
+def _copy(connection: Connection, table: str, columns: Sequence[str],
+          rows: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY FROM STDIN on the session's own connection (same transaction).
+
+    COPY streams rows without a statement round trip per batch: several times faster than
+    executemany for the national plan's 1.9M rows.
+    """
+    driver: Any = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def native_rows(rows: Iterable[Sequence[Any]],

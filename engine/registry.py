@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice, repeat
 from operator import attrgetter
@@ -70,6 +72,27 @@ def register_plan(session: Session, plan: CompiledPlan, *, spec_text: str, direc
     Raises:
         SpecError: another plan id was registered under the same number and year.
     """
+    with _collector_paused():
+        return _register(session, plan, spec_text=spec_text, directory_text=directory_text,
+                         now=now, actor=actor, progress=progress)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: storing a national plan allocates millions of
+    row tuples (no cycles) next to the compiled plan's millions of objects, and every
+    generation-2 pass rescans them all (building the rows took 6 s with it, 0.7 s without)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _register(session: Session, plan: CompiledPlan, *, spec_text: str, directory_text: str,
+              now: dt.datetime, actor: str, progress: Progress | None) -> RegistrationDiff:
     header = plan.spec.plan
     fingerprint = spec_hash(spec_text, directory_text)
     existing = session.get(PlanRow, header.id, with_for_update=True)
