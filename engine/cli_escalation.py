@@ -15,7 +15,7 @@ from engine.dispatch import STATUSES, dispatch, list_outbox
 from engine.settings import Settings
 from engine.store import open_store, utc_now
 from engine.sweep import run_sweep
-from notifiers import notifier_from_settings
+from notifiers import close_notifier, notifier_from_settings
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 STATUS_VI = {"queued": "chờ gửi", "sending": "đang gửi", "sent": "đã gửi", "failed": "lỗi"}
@@ -67,9 +67,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_dispatch(args: argparse.Namespace) -> int:
     settings = Settings()
     store = open_store(settings)
-    result = dispatch(store, notifiers=notifier_from_settings(settings, via=args.via),
-                      now=utc_now(), retry_now=args.retry_now, limit=args.limit,
-                      settings=settings)
+    notifier = notifier_from_settings(settings, via=args.via)
+    try:
+        result = dispatch(store, notifiers=notifier, now=utc_now(), retry_now=args.retry_now,
+                          limit=args.limit, settings=settings)
+    finally:
+        close_notifier(notifier)
     out.print(f"Đã gửi {result.sent}; gửi lại sau {result.retrying}; lỗi {result.failed}")
     for problem in result.problems:
         kind = "lỗi" if problem.permanent else "sẽ gửi lại"

@@ -60,7 +60,7 @@ def build_reports(plan: str, period: str, folder: str) -> tuple[Report, list[str
 def send_reports(plan: str, report: Report, files: list[str], via: Via | None = None,
                  ) -> list[str]:
     """E-mail the reports to the plan's monitor and issuer; returns the addresses used."""
-    from notifiers import OutgoingMessage, notifier_from_settings
+    from notifiers import OutgoingMessage, close_notifier, notifier_from_settings
 
     settings = Settings()
     to, cc = _recipients(plan)
@@ -74,7 +74,11 @@ def send_reports(plan: str, report: Report, files: list[str], via: Via | None = 
     message = OutgoingMessage(message_id=f"<report.{plan}.{report.period}@kehoach.example.org>",
                               to=tuple(to), cc=tuple(cc), subject=subject, text=text,
                               html=None, attachments=tuple(attachments))
-    notifier_from_settings(settings, via=via).send(message)
+    notifier = notifier_from_settings(settings, via=via)
+    try:
+        notifier.send(message)
+    finally:
+        close_notifier(notifier)
     return [*to, *cc]
 
 

@@ -23,7 +23,7 @@ from flows.tasks import (
     publish_summary,
     store_from,
 )
-from notifiers import Via, notifier_from_settings
+from notifiers import Via, close_notifier, notifier_from_settings
 
 
 class ChannelDown(RuntimeError):
@@ -48,11 +48,11 @@ def dispatch_task(as_of: dt.datetime, via: Via | None) -> DispatchResult:
     """Send the queued digests; raise (so Prefect retries) if the channel is down."""
     settings = Settings()
     store = store_from(settings)
+    notifier = notifier_from_settings(settings, via=via)
     try:
-        result = dispatch(store, notifiers=notifier_from_settings(settings, via=via),
-                          now=as_of,
-                          settings=settings)
+        result = dispatch(store, notifiers=notifier, now=as_of, settings=settings)
     finally:
+        close_notifier(notifier)
         store.close()
     if result.stopped_early:
         problems = "; ".join(p.error for p in result.problems[:3])

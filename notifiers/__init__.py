@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from engine.settings import Settings
-from notifiers.base import Attachment, DeliveryError, Notifier, OutgoingMessage
+from notifiers.base import Attachment, DeliveryError, Notifier, OutgoingMessage, close_notifier
 
 Via = Literal["smtp", "folder", "both"]
 
@@ -38,4 +38,4 @@ def notifier_from_settings(settings: Settings, *, via: Via | None = None) -> Not
 
 
 __all__ = ["Attachment", "DeliveryError", "Notifier", "OutgoingMessage", "Via",
-           "notifier_from_settings"]
+           "close_notifier", "notifier_from_settings"]

@@ -74,3 +74,13 @@ class Notifier(Protocol):
             DeliveryError: the message was not (fully) delivered; `permanent` says whether
                 a retry may help.
         """
+
+
+def close_notifier(notifier: object) -> None:
+    """Release what a notifier holds open between sends (an SMTP connection), if anything.
+
+    Closing is optional in the Notifier protocol: most notifiers hold nothing.
+    """
+    close = getattr(notifier, "close", None)
+    if callable(close):
+        close()

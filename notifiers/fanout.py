@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notifiers.base import Notifier, OutgoingMessage
+from notifiers.base import Notifier, OutgoingMessage, close_notifier
 
 
 class FanOut:
@@ -20,3 +20,7 @@ class FanOut:
     def send(self, message: OutgoingMessage) -> None:
         for notifier in self.notifiers:
             notifier.send(message)
+
+    def close(self) -> None:
+        for notifier in self.notifiers:
+            close_notifier(notifier)

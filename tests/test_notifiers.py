@@ -8,6 +8,7 @@ import json
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from notifiers.base import Attachment, DeliveryError, OutgoingMessage
 from notifiers.folder import FolderNotifier
 from notifiers.smtp import SmtpNotifier
 from notifiers.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookNotifier
-from tests.test_sweep_support import free_port, smtp_server
+from tests.test_sweep_support import Sink, free_port, smtp_server
 
 MESSAGE = OutgoingMessage(
     message_id="<sweep1.so-y-te@example.org>", to=("Sở Y tế <so-y-te@hanoi.example.org>",),
@@ -83,6 +84,63 @@ def test_smtp_with_an_attachment_over_a_real_server() -> None:
         assert rcpts == ["so-y-te@hanoi.example.org", "so-noi-vu@hanoi.example.org"]
         assert str(mail["Message-ID"]) == MESSAGE.message_id
         assert next(mail.iter_attachments()).get_filename() == "bao-cao-quy-1.xlsx"
+
+
+class _CountingSink(Sink):
+    """Also records the client address of each message: one per SMTP connection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peers: list[object] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.peers.append(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _message(n: int) -> OutgoingMessage:
+    return OutgoingMessage(message_id=f"<m{n}@example.org>", to=MESSAGE.to, cc=(),
+                           subject=f"thư {n}", text="Kính gửi", html=None)
+
+
+def test_smtp_sends_back_to_back_messages_over_one_connection() -> None:
+    from aiosmtpd.controller import Controller
+
+    sink, port = _CountingSink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    notifier = SmtpNotifier(host="127.0.0.1", port=port, sender="kehoach@example.org")
+    try:
+        for n in range(3):
+            notifier.send(_message(n))
+        notifier.close()
+        notifier.send(_message(3))  # after close(): a new connection
+        notifier.close()
+    finally:
+        controller.stop()
+    assert sink.message_ids() == [f"<m{n}@example.org>" for n in range(4)]
+    assert len(set(sink.peers[:3])) == 1 and sink.peers[3] != sink.peers[0]
+
+
+def test_smtp_reconnects_when_the_server_dropped_the_connection() -> None:
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    notifier = SmtpNotifier(host="127.0.0.1", port=port, sender="kehoach@example.org")
+    first, second = _CountingSink(), _CountingSink()
+    controller = Controller(first, hostname="127.0.0.1", port=port)
+    controller.start()
+    notifier.send(_message(1))
+    controller.stop()  # the server restarts: the open connection is dead
+    controller = Controller(second, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        notifier.send(_message(2))  # not an error: the notifier notices and reconnects
+        notifier.close()
+    finally:
+        controller.stop()
+    assert first.message_ids() == ["<m1@example.org>"]
+    assert second.message_ids() == ["<m2@example.org>"]
 
 
 def test_smtp_down_is_a_transient_error() -> None:
