@@ -31,6 +31,8 @@ from engine.cli import EXIT_OK, err, out
 PLAN_SPECS = Path(__file__).resolve().parent.parent / "plan_specs"
 DEFAULT_SPEC = PLAN_SPECS / "hanoi/2024-tt-cchc.yaml"
 PERIOD_ENDS = {(3, 31): "Q1", (6, 30): "H1", (9, 30): "9M", (12, 31): "Y"}
+# ":memory:" in the URL makes Prefect keep a single pooled connection (no lock contention).
+PREFECT_IN_MEMORY_DB = "sqlite+aiosqlite:///file::memory:?cache=shared&uri=true&check_same_thread=false"
 
 
 def register_cli(sub: Any) -> None:
@@ -49,34 +51,56 @@ def cmd_demo(args: argparse.Namespace) -> int:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     _isolate(folder)
+    _create_database()
+    # The sink and the API boot (a few seconds of imports each) while Prefect's temporary
+    # server starts in this process.
     with _side_process("SMTP sink", ["-m", "notifiers.sink", str(folder / "smtp-sink")],
-                       folder) as port:
-        os.environ["KEHOACH_SMTP_PORT"] = str(port)
-        summary = _play(args.spec.resolve(), folder, seed=args.seed)
+                       folder) as sink, \
+            _side_process("webhook API", ["-m", "engine.cli", "serve", "api", "--port"],
+                          folder) as api:
+        os.environ["KEHOACH_SMTP_PORT"] = str(sink.port)
+        summary = _play(args.spec.resolve(), folder, seed=args.seed, api=api, sink=sink)
     received = len(list((folder / "smtp-sink").glob("*.eml")))
     _print_summary(summary, folder, received=received, seconds=time.monotonic() - started)
     return EXIT_OK
 
 
-@contextmanager
-def _side_process(name: str, argv: list[str], folder: Path) -> Iterator[int]:
-    """Run `python ARGV PORT` in its own process (not competing with the flows for the GIL)
-    on a free loopback port; yields the port."""
-    import socket
+def _create_database() -> None:
+    """Create and migrate the demo's SQLite database before any other process opens it."""
+    from engine.store import open_store
 
+    open_store().close()
+
+
+class _SideProcess:
+    """A process serving on a loopback port; `url()` waits until it accepts connections."""
+
+    def __init__(self, name: str, process: Any, port: int) -> None:
+        self.name, self.process, self.port = name, process, port
+
+    def url(self, timeout: float = 60) -> str:
+        import socket
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.alive():
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return f"http://127.0.0.1:{self.port}"
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start; see {self.process.log_path}")
+
+
+@contextmanager
+def _side_process(name: str, argv: list[str], folder: Path) -> Iterator[_SideProcess]:
+    """Start `python ARGV PORT` in its own process (not competing with the flows for the
+    GIL) on a free loopback port, without waiting for it; stop it on exit."""
     from flows.server import free_port, spawn
 
     port = free_port()
     process = spawn(name, [sys.executable, *argv, str(port)], env={},
                     log_path=folder / "logs" / f"{name.replace(' ', '-').lower()}.log")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.alive():
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
     try:
-        yield port
+        yield _SideProcess(name, process, port)
     finally:
         process.stop()
 
@@ -88,12 +112,18 @@ def _isolate(folder: Path) -> None:
         "KEHOACH_SMTP_SECURITY": "none", "KEHOACH_MAIL_FOLDER": str(folder / "mail"),
         "PREFECT_HOME": str(folder / "prefect"), "PREFECT_LOGGING_LEVEL": "ERROR",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"})
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        # The temporary server's database lives in memory, on one connection: with a file,
+        # its background writers (events, task runs) made about one flow-run creation in
+        # fifteen fail with "database is locked", and Prefect's client retries after 2 s.
+        "PREFECT_API_DATABASE_CONNECTION_URL": PREFECT_IN_MEMORY_DB})
     os.environ.pop("KEHOACH_DATABASE_URL", None)
     os.environ.pop("PREFECT_API_URL", None)  # the demo runs its flows on a temporary server
 
 
-def _play(spec: Path, folder: Path, *, seed: int) -> dict[str, Any]:
+def _play(spec: Path, folder: Path, *, seed: int, api: _SideProcess,
+          sink: _SideProcess) -> dict[str, Any]:
+    from prefect.context import SyncClientContext
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from engine.demo_play import deliveries, sweep_mornings
@@ -103,15 +133,18 @@ def _play(spec: Path, folder: Path, *, seed: int) -> dict[str, Any]:
     err.print("starting Prefect's temporary server and registering the plan (register flow)…")
     # Heartbeats detect crashed long runs; these runs last a second, and joining the
     # heartbeat thread at the end of each would cost more than the run.
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        start = time.monotonic()
+    # One Prefect client for every run of the year (each run would otherwise open its own
+    # HTTP client and load the CA bundle for it, ~0.1 s).
+    start = time.monotonic()
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), \
+            SyncClientContext.get_or_create():
         diff = register_flow(str(spec), actor="demo")
         registered_s = time.monotonic() - start
         plan = compile_file(spec)
         tokens = _issue_tokens(plan)
-        with _api(folder) as base_url:
-            stats = _year(plan, tokens, base_url, deliveries(plan, random.Random(seed)),
-                          sweep_mornings(plan), folder=folder, diff=diff)
+        sink.url()  # both side processes must be up before the year starts
+        stats = _year(plan, tokens, api.url(), deliveries(plan, random.Random(seed)),
+                      sweep_mornings(plan), folder=folder, diff=diff)
     return {**stats, "register_s": registered_s}
 
 
@@ -128,14 +161,6 @@ def _issue_tokens(plan: Any) -> dict[str, str]:
                     for agency in sorted({i.agency for i in plan.instances})}
     finally:
         store.close()
-
-
-@contextmanager
-def _api(folder: Path) -> Iterator[str]:
-    """The webhook API (`kehoach serve api`) in its own process on a free loopback port."""
-    with _side_process("webhook API", ["-m", "engine.cli", "serve", "api", "--port"],
-                       folder) as port:
-        yield f"http://127.0.0.1:{port}"
 
 
 def _year(plan: Any, tokens: dict[str, str], base_url: str, calls: list[Any],
