@@ -199,18 +199,35 @@ def _per_key(plan: str, win: Period, as_of: dt.datetime, key: Any, *,
     overdue = and_(c.due_at < as_of, or_(c.completed_at.is_(None), c.completed_at > as_of),
                    not_waived)
     waived = and_(c.waived_at.is_not(None), c.waived_at <= as_of)
-    # Undated (continuous) instances count in year windows only: give them the window's
-    # last day, or a day before any window, so one range test decides membership.
-    undated_day = win.end if win.kind == "year" else dt.date(1, 1, 1)
-    day = func.coalesce(c.printed_due, c.due_date, undated_day)
     capped = case((c.progress > c.target, c.target), else_=c.progress)
     return (select(key, func.count(), func.count().filter(done_on_time),
                    func.count().filter(waived),
                    func.sum(capped).filter(c.target.is_not(None)), func.sum(c.target),
                    _collect(c.completed_wd - c.due_wd, sqlite=sqlite).filter(done_late),
                    _collect(c.due_wd, sqlite=sqlite).filter(overdue))
-            .where(c.plan_id == plan, day >= win.start, day <= win.end)
+            .where(c.plan_id == plan, _in_window(win, sqlite=sqlite))
             .group_by(key))
+
+
+def _in_window(win: Period, *, sqlite: bool) -> Any:
+    """Whether an instance's printed deadline (else its due date) falls in the window;
+    undated (continuous) instances count in year windows only.
+
+    SQLite gets one range test on a coalesce (the cheapest per row). PostgreSQL gets the
+    same test spelled per column: it cannot estimate a range on a coalesce, guessed 0.5%
+    of the rows, and so sorted a million rows to disk instead of reading the (plan_id,
+    key) index in order or hashing them (1.4 s against 0.6 s).
+    """
+    c = InstanceRow
+    if sqlite:
+        undated_day = win.end if win.kind == "year" else dt.date(1, 1, 1)
+        day = func.coalesce(c.printed_due, c.due_date, undated_day)
+        return and_(day >= win.start, day <= win.end)
+    printed = c.printed_due.between(win.start, win.end)
+    unprinted = and_(c.printed_due.is_(None), c.due_date.between(win.start, win.end))
+    if win.kind != "year":
+        return or_(printed, unprinted)
+    return or_(printed, unprinted, and_(c.printed_due.is_(None), c.due_date.is_(None)))
 
 
 def _collect(value: Any, *, sqlite: bool) -> Any:
