@@ -49,6 +49,7 @@ COMMUNES = 1000
 PLAN_ID = "bench-webhook-2024"
 LENGTH = re.compile(rb"content-length:\s*(\d+)", re.IGNORECASE)
 WARM_UP_COMPLETIONS = 200
+IDLE_REUSE_SECONDS = 2.0  # well under uvicorn's keep-alive timeout (5 s)
 Request = tuple[bytes, str]  # raw HTTP request, instance id (or "" for no-op)
 
 
@@ -165,17 +166,27 @@ async def flat_out(port: int, requests: Iterator[Request], *, connections: int,
 async def paced(port: int, requests: Iterator[Request], *, rate: float,
                 seconds: float) -> dict[str, float]:
     """One request every 1/rate s; latency counted from when it was due to be sent."""
-    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    # (reader, writer, when last used): uvicorn closes a keep-alive connection idle for 5 s,
+    # and after a stall the pool holds more connections than the pace needs.
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
     latencies: list[float] = []
     codes: dict[int, int] = {}
     requests = iter(list(itertools.islice(requests, int(rate * seconds) + 1)))
 
     async def one(raw: bytes, due: float) -> None:
-        conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+        conn = None
+        while idle and conn is None:
+            reader, writer, used = idle.pop()
+            if time.perf_counter() - used < IDLE_REUSE_SECONDS:
+                conn = reader, writer
+            else:
+                writer.close()
+        if conn is None:
+            conn = await asyncio.open_connection("127.0.0.1", port)
         code = await exchange(conn, raw)
         latencies.append(time.perf_counter() - due)
         codes[code] = codes.get(code, 0) + 1
-        idle.append(conn)
+        idle.append((*conn, time.perf_counter()))
 
     start = time.perf_counter()
     tasks = []
@@ -186,7 +197,7 @@ async def paced(port: int, requests: Iterator[Request], *, rate: float,
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         tasks.append(asyncio.create_task(one(raw, due)))
     await asyncio.gather(*tasks)
-    for _, writer in idle:
+    for _, writer, _ in idle:
         writer.close()
     return summarize(latencies, codes, time.perf_counter() - start)
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.api_delivery import DeliveryRoutes, problem_reply
 from engine.api_routes import ApiState, deliveries, health_router, router
+from engine.api_wal import start_checkpoints
 from engine.errors import KehoachError
 from engine.settings import Settings
 from engine.store import Store, open_store
@@ -42,11 +43,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         owned = state.store_or_none() is None
+        checkpoints = None
         if owned:
             state.attach(open_store(state.settings))
+            checkpoints = start_checkpoints(state.store.engine)
         try:
             yield
         finally:
+            if checkpoints is not None:
+                checkpoints.stop()
             if owned:
                 state.store.close()
 
