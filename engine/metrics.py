@@ -110,20 +110,15 @@ def _metric_row(r: Any, as_of_wd: int | None,
     metric = MetricRow(key, counts={s: int(n) for s, n in counts.items()})
     metric.target_progress = int(done_sum or 0) / int(target_sum) if target_sum else None
     # Days late: None where an ordinal is missing (a day outside the calendar's span).
-    late = _known(late_done)
+    late = [n for n in late_done if n is not None]
     if as_of_wd is not None:  # an open instance is late by as_of's ordinal minus its due's
-        late += [as_of_wd - due for due in _known(due_open)]
+        late += [as_of_wd - due for due in due_open if due is not None]
     if late:
         late.sort()
         metric.worst_days_late = max(late[-1], 0)
         low, high = late[(len(late) + 1) // 2 - 1], late[len(late) // 2]
         metric.median_days_late = (max(low, 0) + max(high, 0)) / 2
     return metric
-
-
-def _known(values: list[int | None]) -> list[int]:
-    """The values that are not None (a new list: callers extend it)."""
-    return [v for v in values if v is not None]
 
 
 def _json_list(text: str | None) -> list[int | None]:
@@ -222,7 +217,7 @@ def _in_window(win: Period, *, sqlite: bool) -> Any:
     if sqlite:
         undated_day = win.end if win.kind == "year" else dt.date(1, 1, 1)
         day = func.coalesce(c.printed_due, c.due_date, undated_day)
-        return and_(day >= win.start, day <= win.end)
+        return day.between(win.start, win.end)  # one evaluation of the coalesce, not two
     printed = c.printed_due.between(win.start, win.end)
     unprinted = and_(c.printed_due.is_(None), c.due_date.between(win.start, win.end))
     if win.kind != "year":
