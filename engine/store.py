@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -88,16 +89,22 @@ def open_store(settings: Settings | None = None, *, url: str | None = None,
     return Store(engine)
 
 
+def _json_text(value: Any) -> str:
+    # JSON columns (the outbox's digests: ~30 MB in a national plan's first sweep) through
+    # orjson, 4x faster than the json module; compact, with Vietnamese as UTF-8, not \u escapes.
+    return orjson.dumps(value).decode()
+
+
 def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
