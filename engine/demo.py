@@ -22,12 +22,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from engine.cli import EXIT_OK, err, out
+
+if TYPE_CHECKING:
+    from engine.store import Store
 
 PLAN_SPECS = Path(__file__).resolve().parent.parent / "plan_specs"
 DEFAULT_SPEC = PLAN_SPECS / "hanoi/2024-tt-cchc.yaml"
@@ -171,6 +174,7 @@ def _year(plan: Any, tokens: dict[str, str], base_url: str, calls: list[Any],
     from engine.demo_play import LOCAL, post
     from flows.report import period_report_flow
     from flows.sweep import daily_sweep_flow
+    from flows.tasks import store_from
 
     year = plan.spec.plan.year
     days = (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1
@@ -188,7 +192,7 @@ def _year(plan: Any, tokens: dict[str, str], base_url: str, calls: list[Any],
             day = dt.date(year, 1, 1) + dt.timedelta(days=n)
             progress.update(bar, day=f"{day:%d/%m/%Y}")
             morning = dt.datetime.combine(day, dt.time(8, 0), LOCAL)
-            if day in mornings and _sweep_finds_something(morning):
+            if day in mornings and sweep_finds_something(store_from(), morning):
                 with _timed(stats, "sweep_s"):
                     result = daily_sweep_flow(as_of=morning.isoformat(), via="smtp")
                 stats["sweeps"] += 1
@@ -209,15 +213,14 @@ def _year(plan: Any, tokens: dict[str, str], base_url: str, calls: list[Any],
     return stats
 
 
-def _sweep_finds_something(morning: dt.datetime) -> bool:
+def sweep_finds_something(store: Store, morning: dt.datetime) -> bool:
     """A dry run of the sweep as of `morning`, rolled back: does any open instance reach a
     new level? (Every level due this morning may belong to work already done.)"""
     from sqlalchemy.orm import Session
 
     from engine.sweep import run_sweep
-    from flows.tasks import store_from
 
-    with Session(store_from().engine) as session:  # closed without commit: rolled back
+    with Session(store.engine) as session:  # closed without commit: rolled back
         return run_sweep(session, now=morning).escalations > 0
 
 
