@@ -96,14 +96,16 @@ def compile_plan(spec: PlanSpec, directory: Directory, *,
     Raises:
         UnknownReferenceError, CycleError, DuePhraseError, SpecError: compile refuses.
     """
-    with _collector_paused():
+    with collector_paused():
         return _Compiler(spec, directory, source).run()
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    # Compiling allocates millions of small objects and no reference cycles; letting the
-    # cyclic collector rescan them all on every generation-2 pass costs a third of the time.
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector around work that allocates millions of small
+    objects and no reference cycles (compiling a national plan, building its rows for the
+    store): every generation-2 pass would rescan them all, a third of compile's time and
+    most of building the rows."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -264,8 +264,8 @@ def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
               f"webhook calls {stats.get('http_s', 0):.0f} s, reports "
               f"{stats.get('report_s', 0):.0f} s")
     out.print(f"database:       {folder / 'kehoach.db'}")
-    out.print(f"e-mails:        {folder / 'smtp-sink'} ({received} .eml files, each received "
-              "over SMTP by the local sink)")
+    out.print(f"e-mails:        {folder / 'smtp-sink'} ({received} .eml files: the digests "
+              "and the period reports, each received over SMTP by the local sink)")
     out.print(f"reports:        {folder / 'reports'} (XLSX laid out like the appendix, HTML "
               "with charts; the year's: " + ", ".join(Path(f).name for f in
                                                        stats['reports'][-1]["files"]) + ")")

@@ -261,31 +261,6 @@ def _members(audience: Audience, instance: OpenInstance, plan: PlanContext) -> t
     return (audience.agency,) if audience.agency else ()
 
 
-def escalation_of(instance: OpenInstance, *, plan: PlanContext, rank: int, today: dt.date,
-                  notify: bool) -> Escalation:
-    """The escalation of `instance` at the level of rank `rank` of its policy."""
-    if instance.due_date is None:
-        raise ValueError(f"instance {instance.id!r} has no deadline, so it never escalates")
-    level = plan.policy(instance.task).levels[rank]
-    to = [agency for agency, _ in resolve(level.to, instance=instance, plan=plan)]
-    cc = tuple((agency, AUDIENCE_REASONS_VI[kind])
-               for agency, kind in resolve(level.cc, instance=instance, plan=plan)
-               if agency not in to)
-    return Escalation(instance.id, plan.id, level, rank,
-                      trigger_date(plan.calendar, instance.due_date, level.offset),
-                      working_days_late(plan.calendar, instance.due_date, today=today),
-                      notify, tuple(to), cc)
-
-
-def reached_ranks(instance: OpenInstance, *, plan: PlanContext, today: dt.date) -> list[int]:
-    """Ranks of the levels of the instance's policy reached by `today` (if it is open)."""
-    if not instance.is_open or instance.due_date is None:
-        return []
-    levels = plan.policy(instance.task).levels
-    return [rank for rank, level in enumerate(levels)
-            if instance.due_date <= level_cutoff(plan.calendar, level.offset, today=today)]
-
-
 # The lead's place in a memoised route: a NUL byte is in no agency id (ids are slugs).
 _LEAD = "\0lead"
 
@@ -312,7 +287,9 @@ class Route:
             self._fixed = (to, tuple(c for c in cc if c[0] not in to))
 
     def addressed(self, lead: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-        """(to, cc) for an instance led by `lead`, exactly as escalation_of gives them."""
+        """(to, cc) for an instance led by `lead`: the agencies its audiences name, the lead
+        in place of the placeholder, each cc'd agency once (with the first reason) and none
+        also in `to`."""
         if self._fixed is not None:
             return self._fixed
         if self._lead_only:
@@ -338,12 +315,13 @@ class _Step:
 class Decider:
     """The decision for one plan on one day, memoised for many instances.
 
-    escalation_of costs tens of microseconds (audiences resolved, working days counted by
-    bisection); over a set of instances the same few answers recur: the levels reached and
-    their timing depend only on (task, due date), and who hears only on (task, level) up to
-    the lead. Each is computed once and then looked up, so a decision costs a dictionary
-    probe per instance and a tuple or two per escalation. The results are those of
-    reached_ranks and escalation_of (tests/test_escalation_policy.py compares them).
+    Deciding one instance from scratch costs tens of microseconds (audiences resolved,
+    working days counted by bisection); over a set of instances the same few answers
+    recur: the levels reached and their timing depend only on (task, due date), and who
+    hears only on (task, level) up to the lead. Each is computed once and then looked up,
+    so a decision costs a dictionary probe per instance and a tuple or two per escalation.
+    tests/test_escalation_decider.py checks it against the plain definition, decided
+    instance by instance.
     """
 
     def __init__(self, plan: PlanContext, today: dt.date) -> None:
@@ -365,7 +343,7 @@ class Decider:
         return steps
 
     def reached(self, task: str, due_date: dt.date) -> list[int]:
-        """Ranks of the levels of `task`'s policy reached by today (as reached_ranks)."""
+        """Ranks of the levels of `task`'s policy reached by today for this due date."""
         cutoffs = self._cutoffs.get(task)
         if cutoffs is None:
             cutoffs = self._cutoffs[task] = tuple(
@@ -395,7 +373,7 @@ class Decider:
 
     def escalation(self, instance_id: str, lead: str, step: _Step, *,
                    notify: bool) -> Escalation:
-        """What escalation_of returns for this instance at this step's level."""
+        """The escalation of this instance at this step's level."""
         route = step.route
         to, cc = route.addressed(lead)
         return Escalation(instance_id, self.plan.id, route.level, route.rank, step.reached_on,

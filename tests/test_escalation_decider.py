@@ -1,4 +1,5 @@
-"""The memoised Decider gives exactly what the plain reached_ranks and escalation_of give."""
+"""The memoised Decider gives exactly what the plain definition, decided instance by instance,
+gives (reached_ranks and escalation_of below)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import itertools
 import pytest
 
 from engine.escalation import (
+    AUDIENCE_REASONS_VI,
     COORDINATORS,
     ISSUER,
     LEAD,
@@ -15,13 +17,16 @@ from engine.escalation import (
     Audience,
     AudienceKind,
     Decider,
+    Escalation,
     Level,
     OpenInstance,
     PlanContext,
     Policy,
     decide_escalations,
-    escalation_of,
-    reached_ranks,
+    level_cutoff,
+    resolve,
+    trigger_date,
+    working_days_late,
 )
 from tests.test_escalation_policy import CALENDAR, moment
 
@@ -43,6 +48,30 @@ AGENCIES = ("so-y-te", "so-tu-phap", "so-noi-vu", "ubnd-tp", "so-xay-dung")
 DUES = [D(2024, 2, 1) + dt.timedelta(days=n) for n in range(0, 60, 3)]
 INSTANCES = [OpenInstance(f"{task}:{lead}:{due}", task, lead, due)
              for task, lead, due in itertools.product(("t", "u"), AGENCIES, DUES)]
+
+
+def reached_ranks(instance: OpenInstance, *, plan: PlanContext, today: dt.date) -> list[int]:
+    """Ranks of the levels of the instance's policy reached by `today` (if it is open)."""
+    if not instance.is_open or instance.due_date is None:
+        return []
+    levels = plan.policy(instance.task).levels
+    return [rank for rank, level in enumerate(levels)
+            if instance.due_date <= level_cutoff(plan.calendar, level.offset, today=today)]
+
+
+def escalation_of(instance: OpenInstance, *, plan: PlanContext, rank: int, today: dt.date,
+                  notify: bool) -> Escalation:
+    """The escalation of `instance` at the level of rank `rank` of its policy."""
+    assert instance.due_date is not None
+    level = plan.policy(instance.task).levels[rank]
+    to = [agency for agency, _ in resolve(level.to, instance=instance, plan=plan)]
+    cc = tuple((agency, AUDIENCE_REASONS_VI[kind])
+               for agency, kind in resolve(level.cc, instance=instance, plan=plan)
+               if agency not in to)
+    return Escalation(instance.id, plan.id, level, rank,
+                      trigger_date(plan.calendar, instance.due_date, level.offset),
+                      working_days_late(plan.calendar, instance.due_date, today=today),
+                      notify, tuple(to), cc)
 
 
 @pytest.mark.parametrize("today", [D(2024, 2, 6), D(2024, 2, 21), D(2024, 3, 12)],

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
 from tests.conftest import PLAN_SPECS
+from tests.test_cli import run
 
 HN24 = PLAN_SPECS / "hanoi/2024-tt-cchc.yaml"
 
@@ -19,11 +19,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
     return tmp_path
 
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_sweep_dispatch_and_list(capsys: pytest.CaptureFixture[str], home: Path) -> None:
