@@ -13,7 +13,7 @@ import functools
 from collections.abc import Iterable
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,11 +30,18 @@ from engine.api_models import (
     ProgressCreate,
 )
 from engine.auth import Caller, Role
+from engine.driver import Cursor, Prepared, cursor_of
 from engine.metrics import rollup
 from engine.queries import instance_statuses, require_plan
 from engine.spec import parse_directory
 from engine.status import STATUS_LABELS_VI, Event, EventKind, Status, TransitionError, status_at
-from engine.store import InstanceView, NotFoundError, find_instance, get_instance, record_event
+from engine.store import (
+    InstanceView,
+    NotFoundError,
+    get_instance,
+    instance_id_of,
+    record_event,
+)
 from engine.tables import InstanceRow, PlanRow, RevisionRow
 from engine.tables_api import PlanDirectoryRow
 
@@ -54,33 +61,39 @@ class PlanDirectories:
     def __init__(self) -> None:
         self._known: dict[str, str] = {}  # a plan never moves to another city's directory
 
-    def of(self, session: Session, plan_id: str) -> str:
-        """The directory of a registered plan; NotFoundError if the plan is unknown."""
+    def of(self, tx: Session | Cursor, plan_id: str) -> str:
+        """The directory of a registered plan; NotFoundError if the plan is unknown.
+
+        Plans registered before the API's tables existed have no plan_directories row: their
+        directory is read from the stored spec (and linked by `plans_in`).
+        """
         if plan_id in self._known:
             return self._known[plan_id]
-        row = session.get(PlanDirectoryRow, plan_id)
-        directory = row.directory_id if row else self._link(session, plan_id)
+        cursor = cursor_of(tx) if isinstance(tx, Session) else tx
+        directory = cursor.scalar(_LINKED_DIRECTORY, {"plan_id": plan_id})
+        if directory is None:
+            text = cursor.scalar(_LATEST_DIRECTORY, {"plan_id": plan_id})
+            if text is None:
+                raise NotFoundError("plan", plan_id)
+            directory = _directory_id(text)
         self._known[plan_id] = directory
-        return directory
+        return str(directory)
 
     def plans_in(self, session: Session, directory_id: str) -> list[str]:
         """The registered plans compiled against `directory_id`."""
         unlinked = session.scalars(select(PlanRow.id).where(
             ~PlanRow.id.in_(select(PlanDirectoryRow.plan_id))))
         for plan_id in list(unlinked):
-            self.of(session, plan_id)
+            link_plan_directory(session, plan_id, self.of(session, plan_id))
         return list(session.scalars(select(PlanDirectoryRow.plan_id).where(
             PlanDirectoryRow.directory_id == directory_id).order_by(PlanDirectoryRow.plan_id)))
 
-    def _link(self, session: Session, plan_id: str) -> str:
-        text = session.scalars(select(RevisionRow.directory_yaml)
-                               .where(RevisionRow.plan_id == plan_id)
-                               .order_by(RevisionRow.revision.desc()).limit(1)).first()
-        if text is None:
-            raise NotFoundError("plan", plan_id)
-        directory_id = _directory_id(text)
-        link_plan_directory(session, plan_id, directory_id)
-        return directory_id
+
+_LINKED_DIRECTORY = Prepared(select(PlanDirectoryRow.directory_id)
+                             .where(PlanDirectoryRow.plan_id == bindparam("plan_id")))
+_LATEST_DIRECTORY = Prepared(select(RevisionRow.directory_yaml)
+                             .where(RevisionRow.plan_id == bindparam("plan_id"))
+                             .order_by(RevisionRow.revision.desc()).limit(1))
 
 
 @functools.lru_cache(maxsize=32)
@@ -105,7 +118,7 @@ def require_role(caller: Caller, *roles: Role) -> None:
                              "của cơ quan chủ trì hoặc token điều hành).")
 
 
-def authorize_lead(session: Session, caller: Caller, directories: PlanDirectories, *,
+def authorize_lead(tx: Session | Cursor, caller: Caller, directories: PlanDirectories, *,
                    plan: str, agency: str, what: str) -> None:
     """Allow an operator, or the agency token of `agency` in the plan's directory."""
     require_role(caller, Role.AGENCY, Role.OPERATOR)
@@ -115,14 +128,14 @@ def authorize_lead(session: Session, caller: Caller, directories: PlanDirectorie
         raise ForbiddenError("not-lead", f"Token của cơ quan '{caller.agency_id}' chỉ được "
                              f"cập nhật các nhiệm vụ do cơ quan này chủ trì; {what} do "
                              f"'{agency}' chủ trì.")
-    directory = directories.of(session, plan)
+    directory = directories.of(tx, plan)
     if directory != caller.directory_id:
         raise ForbiddenError("not-lead", f"Kế hoạch '{plan}' thuộc danh mục cơ quan "
                              f"'{directory}', còn token này cấp cho '{caller.agency_id}' của "
                              f"danh mục '{caller.directory_id}'.")
 
 
-def authorize_instance(session: Session, caller: Caller, directories: PlanDirectories,
+def authorize_instance(tx: Session | Cursor, caller: Caller, directories: PlanDirectories,
                        instance_id: str) -> None:
     """Check the caller may change `instance_id`, before looking the instance up."""
     parts = instance_id.split(":")
@@ -130,11 +143,11 @@ def authorize_instance(session: Session, caller: Caller, directories: PlanDirect
         require_role(caller, Role.AGENCY, Role.OPERATOR)
         raise NotFoundError("instance", instance_id)
     plan, _, agency, _ = parts
-    authorize_lead(session, caller, directories, plan=plan, agency=agency,
+    authorize_lead(tx, caller, directories, plan=plan, agency=agency,
                    what=f"phiên bản '{instance_id}'")
 
 
-def record_work(session: Session, caller: Caller, instance_id: str,
+def record_work(tx: Session | Cursor, caller: Caller, instance_id: str,
                 body: CompletionCreate, *, now: dt.datetime) -> InstancePublic:
     """Record a completion (or, for a ProgressCreate, progress) as a webhook event."""
     at = body.completed_at or now
@@ -148,20 +161,21 @@ def record_work(session: Session, caller: Caller, instance_id: str,
                   count=body.count if isinstance(body, ProgressCreate) else None,
                   evidence_url=body.evidence_url, note=body.note)
     try:
-        view = record_event(session, event)
+        view = record_event(tx, event)
     except TransitionError:
-        raise _refusal(get_instance(session, instance_id), kind) from None
+        raise _refusal(get_instance(tx, instance_id), kind) from None
     return to_public(view, now=max(now, at))
 
 
-def complete_by_key(session: Session, caller: Caller, directories: PlanDirectories, *,
+def complete_by_key(tx: Session | Cursor, caller: Caller, directories: PlanDirectories, *,
                     plan: str, task: str, body: KeyedCompletionCreate,
                     now: dt.datetime) -> InstancePublic:
     """Complete the instance named by its natural key (plan, task, agency, period)."""
-    authorize_lead(session, caller, directories, plan=plan, agency=body.agency,
+    authorize_lead(tx, caller, directories, plan=plan, agency=body.agency,
                    what=f"nhiệm vụ '{task}' kỳ {body.period}")
-    view = find_instance(session, plan=plan, task=task, agency=body.agency, period=body.period)
-    return record_work(session, caller, view.id, body, now=now)
+    instance_id = instance_id_of(tx, plan=plan, task=task, agency=body.agency,
+                                 period=body.period)
+    return record_work(tx, caller, instance_id, body, now=now)
 
 
 def _refusal(view: InstanceView, kind: EventKind) -> ConflictError:

@@ -19,13 +19,12 @@ import logging
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.api_errors import ConflictError, ForbiddenError, UnauthenticatedError
+from engine.driver import Cursor, Prepared, reading
 from engine.store import NotFoundError
 from engine.tables_api import (
     ApiAgencyPolicyRow,
@@ -175,52 +174,27 @@ def _token_missing() -> UnauthenticatedError:
                                 "'Authorization: Bearer <token>' với token được cấp.")
 
 
-_TOKEN_SQL: dict[str, tuple[str, bool]] = {}  # dialect name -> (SQL text, positional?)
+_TOKEN = Prepared(_TOKEN_QUERY)
 
 
 def authenticate_fast(engine: Engine, token: str | None) -> Caller:
     """`authenticate` on every request of the API: the same answer, read without a transaction.
 
     Each request still reads the token and its agency's policy from the database (a revoked
-    token or a new signature policy counts from the next request), but on a pooled DB-API
-    connection in autocommit: a SQLAlchemy Connection would begin a transaction, which on
-    SQLite is BEGIN IMMEDIATE (the write lock, for a read) and on PostgreSQL a BEGIN and a
-    ROLLBACK round trip. That cost ten times the query itself.
+    token or a new signature policy counts from the next request), but on the bare driver
+    in autocommit (engine.driver.reading): a SQLAlchemy Connection would begin a transaction,
+    which on SQLite is BEGIN IMMEDIATE (the write lock, for a read) and on PostgreSQL a BEGIN
+    and a ROLLBACK round trip. That cost ten times the query itself.
     """
     if not token:
         raise _token_missing()
-    sql, positional = _TOKEN_SQL.get(engine.dialect.name) or _compile_token_query(engine)
-    digest = hash_secret(token)
-    connection = engine.raw_connection()
-    try:
-        driver: Any = connection.driver_connection
-        autocommit = getattr(driver, "autocommit", None)
-        if autocommit is False:  # psycopg: no BEGIN for one read
-            driver.autocommit = True
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(sql, (digest,) if positional else {"secret_hash": digest})
-                found = cursor.fetchone()
-            finally:
-                cursor.close()
-        finally:
-            if autocommit is False:
-                driver.autocommit = False
-    finally:
-        connection.close()  # back to the pool
+    with reading(engine) as cursor:
+        found = cursor.first(_TOKEN, {"secret_hash": hash_secret(token)})
     if found is None or found[5] is not None:  # unknown or revoked: the usual refusal
         with engine.connect() as checked:
             return authenticate(checked, token)
     token_id, role, directory, agency, signing, _, required = found
     return Caller(token_id, Role(role), directory, agency, signing, bool(required))
-
-
-def _compile_token_query(engine: Engine) -> tuple[str, bool]:
-    compiled = _TOKEN_QUERY.compile(dialect=engine.dialect)
-    positional = engine.dialect.paramstyle in ("qmark", "format", "numeric")
-    _TOKEN_SQL[engine.dialect.name] = (str(compiled), positional)
-    return _TOKEN_SQL[engine.dialect.name]
 
 
 # --- signatures --------------------------------------------------------------------------
@@ -270,23 +244,26 @@ def _parse_signature(header: str) -> tuple[int, list[str]]:
     return int(stamps[0]), given
 
 
-def remember_signature(session: Session, caller: Caller, signature: str, *,
+_FORGET_SIGNATURES = Prepared(delete(ApiSignatureRow).where(
+    ApiSignatureRow.token_id == bindparam("token_id"),
+    ApiSignatureRow.seen_at < bindparam("before")))
+_ADD_SIGNATURE = Prepared(insert(ApiSignatureRow).values(
+    token_id=bindparam("token_id"), signature=bindparam("signature"),
+    seen_at=bindparam("seen_at")))
+
+
+def remember_signature(cursor: Cursor, caller: Caller, signature: str, *,
                        now: dt.datetime) -> None:
     """Record a used signature in the request's transaction; refuse one seen before."""
-    session.execute(delete(ApiSignatureRow).where(
-        ApiSignatureRow.token_id == caller.token_id,
-        ApiSignatureRow.seen_at < now - 2 * SIGNATURE_TOLERANCE))
-    if session.get(ApiSignatureRow, (caller.token_id, signature[:64])) is None:
-        session.add(ApiSignatureRow(token_id=caller.token_id, signature=signature[:64],
-                                    seen_at=now))
-        try:
-            session.flush()
-            return
-        except IntegrityError:
-            pass  # the same signature in a concurrent request: refuse it like a replay
-    raise ForbiddenError("signature-replayed", "Yêu cầu có chữ ký này đã được nhận trước đó. "
-                         "Mỗi lần gửi phải ký lại với thời điểm mới; để gửi lại an toàn hãy "
-                         "dùng header Idempotency-Key.")
+    cursor.execute(_FORGET_SIGNATURES, {"token_id": caller.token_id,
+                                        "before": now - 2 * SIGNATURE_TOLERANCE})
+    try:  # seen before, or in a concurrent request: refused like a replay
+        cursor.execute(_ADD_SIGNATURE, {"token_id": caller.token_id,
+                                        "signature": signature[:64], "seen_at": now})
+    except cursor.IntegrityError:
+        raise ForbiddenError("signature-replayed", "Yêu cầu có chữ ký này đã được nhận trước "
+                             "đó. Mỗi lần gửi phải ký lại với thời điểm mới; để gửi lại an "
+                             "toàn hãy dùng header Idempotency-Key.") from None
 
 
 # --- idempotency -------------------------------------------------------------------------
@@ -305,35 +282,50 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(f"{method}\n{path}\n".encode() + body).hexdigest()
 
 
-def find_response(session: Session, caller: Caller, key: str,
+_I = ApiIdempotencyRow
+_KEY_IS = (_I.token_id == bindparam("token_id")) & (_I.key == bindparam("key"))
+_FIND_RESPONSE = Prepared(select(_I.request_hash, _I.status, _I.body).where(_KEY_IS))
+_CLAIM_KEY = Prepared(insert(_I).values(
+    token_id=bindparam("token_id"), key=bindparam("key"), request_hash=bindparam("hash"),
+    status=0, body="", created_at=bindparam("now")))
+_STORE_RESPONSE = Prepared(update(_I).where(_KEY_IS).values(
+    status=bindparam("status"), body=bindparam("body")))
+
+
+def find_response(cursor: Cursor, caller: Caller, key: str,
                   request_hash: str) -> StoredResponse | None:
     """The stored answer to this key, or None; ConflictError if it was used for another body."""
-    row = session.get(ApiIdempotencyRow, (caller.token_id, key))
+    row = cursor.first(_FIND_RESPONSE, {"token_id": caller.token_id, "key": key})
     if row is None:
         return None
-    if row.request_hash != request_hash:
+    stored_hash, status, body = row
+    if stored_hash != request_hash:
         raise ConflictError("idempotency-key-reused", f"Idempotency-Key '{key}' đã được dùng "
                             "cho một yêu cầu khác (khác địa chỉ hoặc nội dung). Dùng một khóa "
                             "mới cho mỗi thay đổi khác nhau.")
-    return StoredResponse(row.status, row.body)
+    return StoredResponse(status, body)
 
 
-def claim_key(session: Session, caller: Caller, key: str, request_hash: str, *,
-              now: dt.datetime) -> ApiIdempotencyRow:
+def claim_key(cursor: Cursor, caller: Caller, key: str, request_hash: str, *,
+              now: dt.datetime) -> None:
     """Take the key for this request before changing anything.
 
     Raises:
         DeliveryInFlight: a concurrent delivery with the same key committed first (the
             transaction must be rolled back and its stored answer replayed).
     """
-    row = ApiIdempotencyRow(token_id=caller.token_id, key=key, request_hash=request_hash,
-                            status=0, body="", created_at=now)
-    session.add(row)
     try:
-        session.flush()
-    except IntegrityError:
+        cursor.execute(_CLAIM_KEY, {"token_id": caller.token_id, "key": key,
+                                    "hash": request_hash, "now": now})
+    except cursor.IntegrityError:
         raise DeliveryInFlight(key) from None
-    return row
+
+
+def store_response(cursor: Cursor, caller: Caller, key: str, *, status: int,
+                   body: str) -> None:
+    """Keep the answer to a claimed key, for the retries of the same delivery."""
+    cursor.execute(_STORE_RESPONSE, {"token_id": caller.token_id, "key": key,
+                                     "status": status, "body": body})
 
 
 # --- security events ---------------------------------------------------------------------

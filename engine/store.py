@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,9 +20,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, bindparam, create_engine, event, insert, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.driver import Cursor, Prepared, cursor_of
 from engine.errors import KehoachError
 from engine.settings import Settings
 from engine.status import Event, EventKind, InstanceState, TransitionError, apply_event
@@ -146,75 +147,83 @@ def utc_now() -> dt.datetime:
 
 
 # --- instances ---------------------------------------------------------------------------
-def get_instance(session: Session, instance_id: str) -> InstanceView:
-    """The instance with this id; NotFoundError if there is none."""
-    row = session.get(InstanceRow, instance_id)
-    if row is None:
-        raise NotFoundError("instance", instance_id)
-    return _view(row)
-
-
-def find_instance(session: Session, *, plan: str, task: str, agency: str,
-                  period: str) -> InstanceView:
-    """The instance with this natural key; NotFoundError if there is none."""
-    row = session.scalars(select(InstanceRow).where(
-        InstanceRow.plan_id == plan, InstanceRow.task_id == task,
-        InstanceRow.agency_id == agency, InstanceRow.period == period)).first()
-    if row is None:
-        raise NotFoundError("instance", f"{plan}/{task}/{agency}/{period}")
-    return _view(row)
-
-
-# The webhook's hot path runs these three statements per delivery; built once, their SQL
-# is compiled once (rebuilding them per call cost more than executing them).
-_LOAD_FOR_EVENT = (
+# The webhook's hot path runs these statements on every delivery: prepared once, run on the
+# bare driver (engine.driver), with the columns' own conversions.
+_LOAD = (
     select(InstanceRow.id, InstanceRow.plan_id, InstanceRow.task_id, InstanceRow.agency_id,
            InstanceRow.period, InstanceRow.printed_due, InstanceRow.due_date,
            InstanceRow.due_at, InstanceRow.target, InstanceRow.completed_at,
            InstanceRow.progress, InstanceRow.waived_at, InstanceRow.waived_reason,
-           InstanceRow.completed_on, PlanRow.timezone)
+           PlanRow.timezone)
     .join(PlanRow, PlanRow.id == InstanceRow.plan_id)
-    .where(InstanceRow.id == bindparam("instance_id")).with_for_update(of=InstanceRow))
+    .where(InstanceRow.id == bindparam("instance_id")))
+_LOAD_INSTANCE = Prepared(_LOAD)
+_LOAD_FOR_EVENT = Prepared(_LOAD.with_for_update(of=InstanceRow))
+_FIND_ID = Prepared(select(InstanceRow.id).where(
+    InstanceRow.plan_id == bindparam("plan"), InstanceRow.task_id == bindparam("task"),
+    InstanceRow.agency_id == bindparam("agency"), InstanceRow.period == bindparam("period")))
 _STATE_COLUMNS = ("completed_at", "completed_on", "completed_wd", "progress", "waived_at",
                   "waived_reason")
-_WRITE_STATE = (update(InstanceRow).where(InstanceRow.id == bindparam("instance_id"))
-                .values({c: bindparam(f"new_{c}") for c in _STATE_COLUMNS}))
-_APPEND_EVENT = insert(EventRow)
-_WORKDAY = select(WorkdayRow.ordinal).where(WorkdayRow.plan_id == bindparam("plan_id"),
-                                            WorkdayRow.day == bindparam("day"))
+# The working-day ordinal of the completion date is looked up inside the UPDATE.
+_WRITE_STATE = Prepared(
+    update(InstanceRow).where(InstanceRow.id == bindparam("instance_id"))
+    .values({**{c: bindparam(c) for c in _STATE_COLUMNS if c != "completed_wd"},
+             "completed_wd": select(WorkdayRow.ordinal).where(
+                 WorkdayRow.plan_id == InstanceRow.plan_id,
+                 WorkdayRow.day == bindparam("completed_on")).scalar_subquery()}))
+_EVENT_COLUMNS = ("plan_id", "instance_id", "kind", "at", "recorded_at", "actor", "source",
+                  "count", "evidence_url", "note", "reason")
+_APPEND_EVENT = Prepared(insert(EventRow).values({c: bindparam(c) for c in _EVENT_COLUMNS}))
 
 
-def record_event(session: Session, event: Event) -> InstanceView:
+def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
     """Apply `event` to its instance and append it to the audit log, in the caller's transaction.
 
     Raises:
         NotFoundError: no such instance.
         TransitionError: the event does not apply (completing a waived instance...).
     """
-    connection = session.connection()  # Core statements: no ORM unit of work needed here
-    row = connection.execute(_LOAD_FOR_EVENT, {"instance_id": event.instance_id}).first()
-    if row is None:
-        raise NotFoundError("instance", event.instance_id)
-    before = InstanceState(completed_at=row.completed_at, progress=row.progress,
-                           waived_at=row.waived_at, waived_reason=row.waived_reason)
-    state = apply_event(before, event, target=row.target)
-    values = _state_values(connection, row, state)
-    connection.execute(_WRITE_STATE, {"instance_id": row.id,
-                                      **{f"new_{c}": values[c] for c in _STATE_COLUMNS}})
-    connection.execute(_APPEND_EVENT, _event_values(row.plan_id, event))
-    return InstanceView(row.id, row.plan_id, row.task_id, row.agency_id, row.period,
-                        row.printed_due, row.due_date, row.due_at, row.target, state)
-
-
-def _state_values(connection: Connection, row: Any, state: InstanceState) -> dict[str, Any]:
-    completed_on = (state.completed_at.astimezone(ZoneInfo(row.timezone)).date()
+    cursor = cursor_of(tx) if isinstance(tx, Session) else tx
+    before, timezone = _loaded(cursor, _LOAD_FOR_EVENT, event.instance_id)
+    state = apply_event(before.state, event, target=before.target)
+    completed_on = (state.completed_at.astimezone(ZoneInfo(timezone)).date()
                     if state.completed_at else None)
-    # Days late are due_wd/completed_wd arithmetic in SQL: keep the ordinal with the date.
-    completed_wd = connection.scalar(_WORKDAY, {"plan_id": row.plan_id, "day": completed_on}
-                                     ) if completed_on else None
-    return {"completed_at": state.completed_at, "completed_on": completed_on,
-            "completed_wd": completed_wd, "progress": state.progress,
-            "waived_at": state.waived_at, "waived_reason": state.waived_reason}
+    cursor.execute(_WRITE_STATE, {
+        "instance_id": before.id, "completed_at": state.completed_at,
+        "completed_on": completed_on, "progress": state.progress,
+        "waived_at": state.waived_at, "waived_reason": state.waived_reason})
+    cursor.execute(_APPEND_EVENT, _event_values(before.plan, event))
+    return replace(before, state=state)
+
+
+def get_instance(tx: Session | Cursor, instance_id: str) -> InstanceView:
+    """The instance with this id; NotFoundError if there is none."""
+    cursor = cursor_of(tx) if isinstance(tx, Session) else tx
+    return _loaded(cursor, _LOAD_INSTANCE, instance_id)[0]
+
+
+def _loaded(cursor: Cursor, load: Prepared, instance_id: str) -> tuple[InstanceView, str]:
+    """The instance and its plan's time zone; NotFoundError if there is none."""
+    row = cursor.first(load, {"instance_id": instance_id})
+    if row is None:
+        raise NotFoundError("instance", instance_id)
+    (found, plan, task, agency, period, printed_due, due_date, due_at, target, completed_at,
+     progress, waived_at, waived_reason, timezone) = row
+    state = InstanceState(completed_at=completed_at, progress=progress, waived_at=waived_at,
+                          waived_reason=waived_reason)
+    return InstanceView(found, plan, task, agency, period, printed_due, due_date, due_at,
+                        target, state), timezone
+
+
+def instance_id_of(tx: Session | Cursor, *, plan: str, task: str, agency: str,
+                   period: str) -> str:
+    """The id of the instance with this natural key; NotFoundError if there is none."""
+    cursor = cursor_of(tx) if isinstance(tx, Session) else tx
+    found = cursor.scalar(_FIND_ID, {"plan": plan, "task": task, "agency": agency,
+                                     "period": period})
+    if found is None:
+        raise NotFoundError("instance", f"{plan}/{task}/{agency}/{period}")
+    return str(found)
 
 
 def events_of(session: Session, instance_id: str) -> list[Event]:
@@ -222,16 +231,6 @@ def events_of(session: Session, instance_id: str) -> list[Event]:
     rows = session.scalars(select(EventRow).where(EventRow.instance_id == instance_id)
                            .order_by(EventRow.id))
     return [_event(r) for r in rows]
-
-
-def _state(row: InstanceRow) -> InstanceState:
-    return InstanceState(completed_at=row.completed_at, progress=row.progress,
-                         waived_at=row.waived_at, waived_reason=row.waived_reason)
-
-
-def _view(row: InstanceRow) -> InstanceView:
-    return InstanceView(row.id, row.plan_id, row.task_id, row.agency_id, row.period,
-                        row.printed_due, row.due_date, row.due_at, row.target, _state(row))
 
 
 def _event_values(plan_id: str, e: Event) -> dict[str, Any]:
@@ -246,5 +245,5 @@ def _event(r: EventRow) -> Event:
                  r.evidence_url, r.note, r.reason)
 
 
-__all__ = ["InstanceView", "NotFoundError", "Store", "TransitionError", "find_instance",
-           "get_instance", "open_store", "record_event", "upgrade", "utc_now"]
+__all__ = ["InstanceView", "NotFoundError", "Store", "TransitionError", "get_instance",
+           "instance_id_of", "open_store", "record_event", "upgrade", "utc_now"]

@@ -1,0 +1,82 @@
+"""engine.driver: statements on the bare driver read and write what SQLAlchemy would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import bindparam, insert, select
+
+from engine.driver import Prepared, cursor_of, reading, transaction
+from engine.store import Store
+from engine.tables import EventRow, WorkdayRow
+
+HN = ZoneInfo("Asia/Ho_Chi_Minh")
+AT = dt.datetime(2024, 2, 20, 23, 30, 15, 123456, tzinfo=HN)  # 16:30:15 UTC, same day
+COLUMNS = ("plan_id", "instance_id", "kind", "at", "recorded_at", "actor", "source", "count",
+           "evidence_url", "note", "reason")
+ADD_EVENT = Prepared(insert(EventRow).values({c: bindparam(c) for c in COLUMNS}))
+READ_EVENT = Prepared(select(EventRow.instance_id, EventRow.at, EventRow.count, EventRow.note)
+                      .where(EventRow.instance_id == bindparam("instance_id")))
+FIRST_DAY = Prepared(select(WorkdayRow.day).where(WorkdayRow.plan_id == bindparam("plan"))
+                     .order_by(WorkdayRow.day).limit(1))
+ADD_DAY = Prepared(insert(WorkdayRow).values(plan_id=bindparam("plan"), day=bindparam("day"),
+                                             ordinal=bindparam("ordinal")))
+
+
+def event(instance_id: str, **changes: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "plan_id": "p", "instance_id": instance_id, "kind": "completed", "at": AT,
+        "recorded_at": AT, "actor": "so-noi-vu", "source": "webhook", "count": None,
+        "evidence_url": None, "note": "Đã nộp báo cáo", "reason": None}
+    return {**values, **changes}
+
+
+def test_values_written_on_the_driver_read_back_the_same_through_the_orm(store: Store) -> None:
+    with transaction(store.engine) as cursor:
+        cursor.execute(ADD_EVENT, event("a"))
+    with store.transaction() as tx:
+        row = tx.scalars(select(EventRow).where(EventRow.instance_id == "a")).one()
+        # Aware in, aware UTC out, to the microsecond, on both stores.
+        assert row.at == AT and row.at.utcoffset() == dt.timedelta(0)
+        assert (row.note, row.count) == ("Đã nộp báo cáo", None)
+        tx.add(EventRow(**event("b", at=AT + dt.timedelta(days=1), count=3)))
+    with reading(store.engine) as cursor:
+        assert cursor.first(READ_EVENT, {"instance_id": "b"}) == (
+            "b", AT + dt.timedelta(days=1), 3, "Đã nộp báo cáo")
+        assert cursor.first(READ_EVENT, {"instance_id": "missing"}) is None
+
+
+def test_naive_datetimes_are_refused_as_through_the_orm(store: Store) -> None:
+    with pytest.raises(ValueError, match="naive datetime"), transaction(store.engine) as cursor:
+        cursor.execute(ADD_EVENT, event("a", at=dt.datetime(2024, 2, 20, 9, 0)))
+    with store.transaction() as tx:
+        assert tx.scalars(select(EventRow)).all() == []
+
+
+def test_values_fixed_in_the_statement_and_dates(store: Store) -> None:
+    with transaction(store.engine) as cursor:
+        for ordinal, day in enumerate((dt.date(2024, 3, 4), dt.date(2024, 1, 2))):
+            cursor.execute(ADD_DAY, {"plan": "p", "day": day, "ordinal": ordinal})
+        assert cursor.scalar(FIRST_DAY, {"plan": "p"}) == dt.date(2024, 1, 2)  # LIMIT 1
+
+
+def test_an_error_rolls_the_whole_transaction_back(store: Store) -> None:
+    with transaction(store.engine) as cursor:
+        cursor.execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 2), "ordinal": 0})
+    with pytest.raises(Exception) as caught, transaction(store.engine) as cursor:
+        cursor.execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 3), "ordinal": 1})
+        cursor.execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 2), "ordinal": 2})
+    assert isinstance(caught.value, cursor.IntegrityError)  # the driver's own class
+    with store.transaction() as tx:
+        assert tx.scalars(select(WorkdayRow.ordinal)).all() == [0]
+
+
+def test_a_cursor_inside_a_session_shares_its_transaction(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        cursor_of(tx).execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 2), "ordinal": 0})
+        assert tx.scalars(select(WorkdayRow.ordinal)).all() == [0]
+        raise RuntimeError("roll back")
+    with store.transaction() as tx:
+        assert tx.scalars(select(WorkdayRow.ordinal)).all() == []
