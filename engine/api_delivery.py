@@ -61,7 +61,7 @@ from engine.auth import (
     store_response,
     verify_signature,
 )
-from engine.driver import Cursor, reading, transaction
+from engine.driver import Cursor
 from engine.store import utc_now
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ async def answer(state: ApiState, scope: Scope, receive: Receive, kind: str,
     path = url_path(scope)
     try:
         headers = _headers(scope)
-        caller = await run(authenticate_fast, state.store.engine,
+        caller = await run(authenticate_fast, state.store.connections,
                            _bearer(headers.get("authorization")))
         key = headers.get("idempotency-key")
         signature = headers.get("kehoach-signature")
@@ -341,10 +341,10 @@ def apply_change(state: ApiState, d: Delivery, action: Callable[[Cursor], BaseMo
     The transaction runs on the bare driver (engine.driver): its few short statements are
     most of the API's traffic, and SQLAlchemy's per-statement machinery cost more than them.
     """
-    engine = state.store.engine
+    connections = state.store.connections
     key = d.idempotency_key
     try:
-        with transaction(engine) as cursor:
+        with connections.transaction() as cursor:
             if key is not None:
                 stored = find_response(cursor, d.caller, key, d.fingerprint)
                 if stored is not None:
@@ -358,7 +358,7 @@ def apply_change(state: ApiState, d: Delivery, action: Callable[[Cursor], BaseMo
         return Reply(200, text.encode())
     except DeliveryInFlight:
         assert key is not None
-        with reading(engine) as cursor:
+        with connections.reading() as cursor:
             stored = find_response(cursor, d.caller, key, d.fingerprint)
         if stored is None:  # the other delivery failed and changed nothing: let the client retry
             raise ConflictError("idempotency-in-flight", "Một yêu cầu khác với cùng "

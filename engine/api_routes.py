@@ -75,7 +75,7 @@ bearer = HTTPBearer(auto_error=False, description="Token do `kehoach token creat
 async def authenticated(request: Request, state: StateDep, credentials: Annotated[
         HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
     """The caller named by the bearer token (401 if none, unknown or revoked)."""
-    caller = authenticate_fast(state.store.engine, credentials.credentials if credentials
+    caller = authenticate_fast(state.store.connections, credentials.credentials if credentials
                                else None)
     request.state.caller = caller
     return caller

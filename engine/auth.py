@@ -20,11 +20,11 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.api_errors import ConflictError, ForbiddenError, UnauthenticatedError
-from engine.driver import Cursor, Prepared, reading
+from engine.driver import Connections, Cursor, Prepared
 from engine.store import NotFoundError
 from engine.tables_api import (
     ApiAgencyPolicyRow,
@@ -177,21 +177,21 @@ def _token_missing() -> UnauthenticatedError:
 _TOKEN = Prepared(_TOKEN_QUERY)
 
 
-def authenticate_fast(engine: Engine, token: str | None) -> Caller:
+def authenticate_fast(connections: Connections, token: str | None) -> Caller:
     """`authenticate` on every request of the API: the same answer, read without a transaction.
 
     Each request still reads the token and its agency's policy from the database (a revoked
-    token or a new signature policy counts from the next request), but on the bare driver
-    in autocommit (engine.driver.reading): a SQLAlchemy Connection would begin a transaction,
-    which on SQLite is BEGIN IMMEDIATE (the write lock, for a read) and on PostgreSQL a BEGIN
-    and a ROLLBACK round trip. That cost ten times the query itself.
+    token or a new signature policy counts from the next request), but on the bare driver in
+    autocommit (engine.driver.Connections.reading): a SQLAlchemy Connection would begin a
+    transaction, which on SQLite is BEGIN IMMEDIATE (the write lock, for a read) and on
+    PostgreSQL a BEGIN and a ROLLBACK round trip. That cost ten times the query itself.
     """
     if not token:
         raise _token_missing()
-    with reading(engine) as cursor:
+    with connections.reading() as cursor:
         found = cursor.first(_TOKEN, {"secret_hash": hash_secret(token)})
     if found is None or found[5] is not None:  # unknown or revoked: the usual refusal
-        with engine.connect() as checked:
+        with connections.engine.connect() as checked:
             return authenticate(checked, token)
     token_id, role, directory, agency, signing, _, required = found
     return Caller(token_id, Role(role), directory, agency, signing, bool(required))

@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, bindparam, create_engine, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.driver import Cursor, Prepared, cursor_of
+from engine.driver import Connections, Cursor, Prepared, cursor_of
 from engine.errors import KehoachError
 from engine.settings import Settings
 from engine.status import Event, EventKind, InstanceState, TransitionError, apply_event
@@ -64,6 +64,9 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Driver connections for the webhook's hot path (engine.driver), kept apart from the
+        # engine's pool.
+        self.connections = Connections(engine)
 
     @property
     def dialect(self) -> str:
@@ -76,6 +79,7 @@ class Store:
             yield session
 
     def close(self) -> None:
+        self.connections.close()
         self.engine.dispose()
 
 

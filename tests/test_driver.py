@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
-from engine.driver import Prepared, cursor_of, reading, transaction
+from engine.driver import Connections, Prepared, cursor_of
 from engine.store import Store
 from engine.tables import EventRow, WorkdayRow
 
@@ -34,7 +35,7 @@ def event(instance_id: str, **changes: object) -> dict[str, object]:
 
 
 def test_values_written_on_the_driver_read_back_the_same_through_the_orm(store: Store) -> None:
-    with transaction(store.engine) as cursor:
+    with store.connections.transaction() as cursor:
         cursor.execute(ADD_EVENT, event("a"))
     with store.transaction() as tx:
         row = tx.scalars(select(EventRow).where(EventRow.instance_id == "a")).one()
@@ -42,30 +43,31 @@ def test_values_written_on_the_driver_read_back_the_same_through_the_orm(store: 
         assert row.at == AT and row.at.utcoffset() == dt.timedelta(0)
         assert (row.note, row.count) == ("Đã nộp báo cáo", None)
         tx.add(EventRow(**event("b", at=AT + dt.timedelta(days=1), count=3)))
-    with reading(store.engine) as cursor:
+    with store.connections.reading() as cursor:
         assert cursor.first(READ_EVENT, {"instance_id": "b"}) == (
             "b", AT + dt.timedelta(days=1), 3, "Đã nộp báo cáo")
         assert cursor.first(READ_EVENT, {"instance_id": "missing"}) is None
 
 
 def test_naive_datetimes_are_refused_as_through_the_orm(store: Store) -> None:
-    with pytest.raises(ValueError, match="naive datetime"), transaction(store.engine) as cursor:
+    with (pytest.raises(ValueError, match="naive datetime"),
+          store.connections.transaction() as cursor):
         cursor.execute(ADD_EVENT, event("a", at=dt.datetime(2024, 2, 20, 9, 0)))
     with store.transaction() as tx:
         assert tx.scalars(select(EventRow)).all() == []
 
 
 def test_values_fixed_in_the_statement_and_dates(store: Store) -> None:
-    with transaction(store.engine) as cursor:
+    with store.connections.transaction() as cursor:
         for ordinal, day in enumerate((dt.date(2024, 3, 4), dt.date(2024, 1, 2))):
             cursor.execute(ADD_DAY, {"plan": "p", "day": day, "ordinal": ordinal})
         assert cursor.scalar(FIRST_DAY, {"plan": "p"}) == dt.date(2024, 1, 2)  # LIMIT 1
 
 
 def test_an_error_rolls_the_whole_transaction_back(store: Store) -> None:
-    with transaction(store.engine) as cursor:
+    with store.connections.transaction() as cursor:
         cursor.execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 2), "ordinal": 0})
-    with pytest.raises(Exception) as caught, transaction(store.engine) as cursor:
+    with pytest.raises(Exception) as caught, store.connections.transaction() as cursor:
         cursor.execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 3), "ordinal": 1})
         cursor.execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 2), "ordinal": 2})
     assert isinstance(caught.value, cursor.IntegrityError)  # the driver's own class
@@ -80,3 +82,45 @@ def test_a_cursor_inside_a_session_shares_its_transaction(store: Store) -> None:
         raise RuntimeError("roll back")
     with store.transaction() as tx:
         assert tx.scalars(select(WorkdayRow.ordinal)).all() == []
+
+
+def kill(store: Store, pid: int) -> None:
+    with store.engine.connect() as connection:
+        connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+
+
+def test_connections_are_reused_and_a_dead_one_is_replaced(pg_store: Store) -> None:
+    connections = Connections(pg_store.engine, ping_after=0.0)  # ping before every use
+    try:
+        with connections.reading() as cursor:
+            cursor.raw.execute("SELECT pg_backend_pid()")
+            first = cursor.raw.fetchone()[0]
+        with connections.reading() as cursor:
+            cursor.raw.execute("SELECT pg_backend_pid()")
+            assert cursor.raw.fetchone()[0] == first  # the same connection, kept
+        kill(pg_store, first)  # e.g. PostgreSQL restarted while the API was idle
+        with connections.transaction() as cursor:  # pinged, found dead, replaced
+            cursor.execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 2), "ordinal": 0})
+            cursor.raw.execute("SELECT pg_backend_pid()")
+            assert cursor.raw.fetchone()[0] != first
+    finally:
+        connections.close()
+    with pg_store.transaction() as tx:
+        assert tx.scalars(select(WorkdayRow.ordinal)).all() == [0]
+        tx.execute(delete(WorkdayRow))
+
+
+def test_a_connection_that_dies_in_use_is_dropped_not_kept(pg_store: Store) -> None:
+    connections = Connections(pg_store.engine, ping_after=3600.0)  # no ping: fail in use
+    try:
+        with connections.reading() as cursor:
+            cursor.raw.execute("SELECT pg_backend_pid()")
+            first = cursor.raw.fetchone()[0]
+        kill(pg_store, first)
+        with pytest.raises(psycopg.OperationalError), connections.reading() as cursor:
+            cursor.raw.execute("SELECT 1")
+        with connections.reading() as cursor:  # the next use gets a new connection
+            cursor.raw.execute("SELECT pg_backend_pid()")
+            assert cursor.raw.fetchone()[0] != first
+    finally:
+        connections.close()
