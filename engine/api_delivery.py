@@ -14,6 +14,7 @@ answered and logged like any other error of the app (`problem_reply`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
@@ -102,6 +103,8 @@ class Reply:
     body: bytes
     media_type: str = JSON
     headers: tuple[tuple[str, str], ...] = ()
+    # SQLite: the group commit to await before answering (engine.driver.Connections.grouped)
+    committed: asyncio.Future[None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +186,10 @@ async def answer(state: ApiState, scope: Scope, receive: Receive, kind: str,
         if errors:
             raise _invalid_request(errors + _path_errors(kind, params))
         body = await read_body(receive, headers, limit=state.settings.api_body_limit)
-        return await run(_finish, state, caller, kind, params, path, key, signature, body)
+        reply = await run(_finish, state, caller, kind, params, path, key, signature, body)
+        if reply.committed is not None:
+            await reply.committed  # a change is answered once it is durable
+        return reply
     except ClientDisconnect:
         raise
     except Exception as exc:  # every error is answered as a problem document
@@ -340,30 +346,39 @@ def apply_change(state: ApiState, d: Delivery, action: Callable[[Cursor], BaseMo
 
     The transaction runs on the bare driver (engine.driver): its few short statements are
     most of the API's traffic, and SQLAlchemy's per-statement machinery cost more than them.
+    On SQLite (run on the event loop, see `answer`) the deliveries of one loop turn share a
+    commit: the reply carries it, and `answer` awaits it before answering.
     """
     connections = state.store.connections
-    key = d.idempotency_key
+    grouped = state.store.dialect == "sqlite"
     try:
-        with connections.transaction() as cursor:
-            if key is not None:
-                stored = find_response(cursor, d.caller, key, d.fingerprint)
-                if stored is not None:
-                    return _replay(stored)
-                claim_key(cursor, d.caller, key, d.fingerprint, now=d.now)
-            if d.signature is not None:
-                remember_signature(cursor, d.caller, d.signature, now=d.now)
-            text = action(cursor).model_dump_json()
-            if key is not None:
-                store_response(cursor, d.caller, key, status=200, body=text)
-        return Reply(200, text.encode())
+        with connections.grouped() if grouped else connections.transaction() as cursor:
+            reply = _change(cursor, d, action)
     except DeliveryInFlight:
-        assert key is not None
+        assert d.idempotency_key is not None
         with connections.reading() as cursor:
-            stored = find_response(cursor, d.caller, key, d.fingerprint)
+            stored = find_response(cursor, d.caller, d.idempotency_key, d.fingerprint)
         if stored is None:  # the other delivery failed and changed nothing: let the client retry
             raise ConflictError("idempotency-in-flight", "Một yêu cầu khác với cùng "
                                 "Idempotency-Key đang được xử lý; gửi lại sau giây lát.") from None
         return _replay(stored)
+    # A replayed answer may come from a delivery earlier in the same group: awaited as well.
+    return dataclasses.replace(reply, committed=connections.committed()) if grouped else reply
+
+
+def _change(cursor: Cursor, d: Delivery, action: Callable[[Cursor], BaseModel]) -> Reply:
+    key = d.idempotency_key
+    if key is not None:
+        stored = find_response(cursor, d.caller, key, d.fingerprint)
+        if stored is not None:
+            return _replay(stored)
+        claim_key(cursor, d.caller, key, d.fingerprint, now=d.now)
+    if d.signature is not None:
+        remember_signature(cursor, d.caller, d.signature, now=d.now)
+    text = action(cursor).model_dump_json()
+    if key is not None:
+        store_response(cursor, d.caller, key, status=200, body=text)
+    return Reply(200, text.encode())
 
 
 def _replay(stored: StoredResponse) -> Reply:

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -75,6 +75,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error."""
+        self.connections.flush()  # the webhook's grouped writes first: they hold the lock
         with self._sessions.begin() as session:
             yield session
 
@@ -197,7 +198,8 @@ def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
         "completed_on": completed_on, "progress": state.progress,
         "waived_at": state.waived_at, "waived_reason": state.waived_reason})
     cursor.execute(_APPEND_EVENT, _event_values(before.plan, event))
-    return replace(before, state=state)
+    return InstanceView(before.id, before.plan, before.task, before.agency, before.period,
+                        before.printed_due, before.due_date, before.due_at, before.target, state)
 
 
 def get_instance(tx: Session | Cursor, instance_id: str) -> InstanceView:

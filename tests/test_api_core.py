@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from engine.store import events_of, get_instance
+from engine.tables import InstanceRow
 from tests.test_api_support import Api, api, iid, live_server, sqlite_api
 
 __all__ = ["api", "live_server", "sqlite_api"]
@@ -250,3 +252,34 @@ def test_a_completion_time_in_the_future_is_422(sqlite_api: Api) -> None:
     assert_problem(sqlite_api.post(complete_path(MINE), {"completed_at": future}), 422,
                    "completed-in-future", "tương lai")
     assert sqlite_api.event_count() == 0
+
+
+def test_concurrent_mixed_deliveries_each_stand_alone(api: Api) -> None:
+    """Deliveries that arrive together (on SQLite: one group commit) keep or lose only their
+    own change: refusals among them undo nothing of the others."""
+    with api.store.transaction() as tx:
+        ids = [r for r in tx.scalars(select(InstanceRow.id).where(
+            InstanceRow.agency_id.in_(["so-y-te", "so-noi-vu"])).order_by(InstanceRow.id))]
+    waived = next(i for i in ids if ":so-y-te:" in i)
+    api.waive(waived)
+    others = [i for i in ids if ":so-noi-vu:" in i][:4]  # sent with so-y-te's token: 403
+    good = [i for i in ids if i != waived and i not in others][:24]
+
+    def deliver(job: tuple[str, str]) -> tuple[str, int]:
+        instance, token = job
+        with httpx.Client(base_url=api.url, timeout=20) as client:
+            return instance, client.post(complete_path(instance), json={}, headers={
+                "Authorization": f"Bearer {api.tokens[token].token}"}).status_code
+
+    jobs = [(i, i.split(":")[2]) for i in good] + [(waived, "so-y-te")] + [
+        (i, "so-y-te") for i in others]
+    with ThreadPoolExecutor(16) as pool:
+        codes = dict(pool.map(deliver, jobs))
+    assert [codes[i] for i in good] == [200] * len(good)
+    assert codes[waived] == 409 and {codes[i] for i in others} == {403}
+    for instance in good:
+        assert api.event_count(instance) == 1
+    with api.store.transaction() as tx:
+        assert get_instance(tx, waived).state.completed_at is None
+    refused = sorted(e.reason for e in api.security_events())
+    assert refused == ["instance-waived"] + ["not-lead"] * len(others)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import sqlite3
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -10,7 +14,7 @@ import pytest
 from sqlalchemy import bindparam, delete, insert, select
 
 from engine.driver import Connections, Prepared, cursor_of
-from engine.store import Store
+from engine.store import Store, open_store
 from engine.tables import EventRow, WorkdayRow
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -124,3 +128,77 @@ def test_a_connection_that_dies_in_use_is_dropped_not_kept(pg_store: Store) -> N
             assert cursor.raw.fetchone()[0] != first
     finally:
         connections.close()
+
+
+# --- group commit (SQLite writers on an event loop) ---------------------------------------
+def sqlite_store(tmp_path: Path) -> Store:
+    return open_store(url=f"sqlite:///{tmp_path / 'kehoach.db'}")
+
+
+def ordinals(store: Store) -> list[int]:
+    with store.transaction() as tx:
+        return list(tx.scalars(select(WorkdayRow.ordinal).order_by(WorkdayRow.ordinal)))
+
+
+async def add_day(store: Store, ordinal: int, *, fail: bool = False) -> asyncio.Future[None]:
+    """A writer as the webhook's: grouped change, then await the group's commit."""
+    with store.connections.grouped() as cursor:
+        cursor.execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 1 + ordinal),
+                                 "ordinal": ordinal})
+        if fail:
+            raise ValueError("refused")
+    committed = store.connections.committed()
+    await committed
+    return committed
+
+
+def test_writers_of_one_loop_turn_share_a_commit_and_fail_alone(tmp_path: Path) -> None:
+    store = sqlite_store(tmp_path)
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(add_day(store, 0), add_day(store, 1, fail=True),
+                                    add_day(store, 2), return_exceptions=True)
+    first, refused, third = asyncio.run(main())
+    assert first is third  # one commit for the turn
+    assert isinstance(refused, ValueError)
+    assert ordinals(store) == [0, 2]  # the refused writer's row only was rolled back
+    store.close()
+
+
+def test_a_failed_group_commit_fails_every_writer_and_keeps_nothing(tmp_path: Path) -> None:
+    store = sqlite_store(tmp_path)
+    with store.engine.begin() as connection:  # a check SQLite makes only at COMMIT
+        connection.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        connection.exec_driver_sql("CREATE TABLE child (parent INTEGER REFERENCES parent(id) "
+                                   "DEFERRABLE INITIALLY DEFERRED)")
+
+    async def breaks_the_commit() -> None:
+        with store.connections.grouped() as cursor:
+            cursor.raw.execute("INSERT INTO child VALUES (42)")
+        await store.connections.committed()
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(add_day(store, 0), breaks_the_commit(),
+                                    return_exceptions=True)
+    results = asyncio.run(main())
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results), results
+    assert ordinals(store) == []
+    asyncio.run(add_day(store, 1))  # the connection was not left in the failed transaction
+    assert ordinals(store) == [1]
+    store.close()
+
+
+def test_a_session_opened_during_a_group_commits_it_first(tmp_path: Path) -> None:
+    store = sqlite_store(tmp_path)
+
+    async def main() -> None:
+        with store.connections.grouped() as cursor:
+            cursor.execute(ADD_DAY, {"plan": "p", "day": dt.date(2024, 1, 2), "ordinal": 0})
+        committed = store.connections.committed()
+        # e.g. the security log written for a refused request of the same turn: without the
+        # flush it would wait for the group's write lock, which waits for this very loop
+        assert ordinals(store) == [0] and committed.done()
+        await committed
+
+    asyncio.run(asyncio.wait_for(main(), timeout=10))
+    store.close()
