@@ -184,7 +184,7 @@ class Connections:
 
     @contextmanager
     def grouped(self) -> Iterator[Cursor]:
-        """`transaction` for SQLite writers on an event loop: group commit.
+        """`transaction` for SQLite writers on an event loop (only): group commit.
 
         The writers of one event-loop turn share one transaction, each inside its own
         SAVEPOINT (an error rolls back only that writer's changes), committed once when the
@@ -194,6 +194,10 @@ class Connections:
         the commit and its BEGIN were a quarter of a webhook completion's cost.
         """
         group = self._group or self._open_group()
+        if not group.held.driver.in_transaction:
+            # SQLite rolled the whole group back (a disk error): a SAVEPOINT now would begin
+            # and, at RELEASE, commit a transaction of its own, apart from the failing group.
+            raise _rolled_back(self.dialect)
         raw = group.held.cursor.raw
         raw.execute("SAVEPOINT writer")
         try:
@@ -236,6 +240,8 @@ class Connections:
         if group is None:  # flushed earlier in this turn
             return
         try:
+            if not group.held.driver.in_transaction:  # see `grouped`: COMMIT would be a no-op
+                raise _rolled_back(self.dialect)
             group.held.driver.commit()
         except Exception as exc:
             with contextlib.suppress(Exception):
@@ -294,6 +300,12 @@ class _Group:
     held: _Held
     loop: asyncio.AbstractEventLoop
     committed: asyncio.Future[None]
+
+
+def _rolled_back(dialect: Dialect) -> Exception:
+    error: Exception = dialect.loaded_dbapi.OperationalError(
+        "SQLite rolled back the grouped transaction; nothing of it was kept")
+    return error
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

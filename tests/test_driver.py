@@ -202,3 +202,24 @@ def test_a_session_opened_during_a_group_commits_it_first(tmp_path: Path) -> Non
 
     asyncio.run(asyncio.wait_for(main(), timeout=10))
     store.close()
+
+
+def test_a_group_rolled_back_by_sqlite_is_reported_to_every_writer(tmp_path: Path) -> None:
+    """SQLite rolls a whole transaction back on some errors (disk full): the writers already
+    in the group must hear of it, not be told their change was committed."""
+    store = sqlite_store(tmp_path)
+
+    async def hits_a_disk_error() -> None:
+        with store.connections.grouped() as cursor:
+            cursor.raw.execute("ROLLBACK")  # what SQLite does itself on SQLITE_FULL
+            raise sqlite3.OperationalError("database or disk is full")
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(add_day(store, 0), hits_a_disk_error(), add_day(store, 1),
+                                    return_exceptions=True)
+    before, failing, after = asyncio.run(main())
+    assert isinstance(before, sqlite3.OperationalError), before
+    assert isinstance(failing, sqlite3.OperationalError)
+    assert isinstance(after, sqlite3.OperationalError), after
+    assert ordinals(store) == []
+    store.close()
