@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Exists,
     Integer,
     String,
     Subquery,
@@ -207,24 +208,37 @@ def _record_reached(session: Session, plan: PlanContext, *, sweep_id: int,
     One statement per policy: the open instances are joined with the policy's levels (a
     constant table of name, rank and cutoff), so the partial index is read once per level
     inside one statement. A lower level reached in the same sweep as a higher one is
-    recorded but not notified (see decide_escalations): `notified` is "this is the highest
-    rank newly reached by the instance", a window over its new rows. Every row of one
-    instance comes from the same policy, so the window sees them all.
+    recorded but not notified (see decide_escalations): `notified` is "no higher level of
+    the policy is newly reached by the instance too", asked of a second copy of the levels
+    table (a window over the instance's new rows answers the same, but sorts them all
+    first: twice the cost). Every row of one instance comes from the same policy.
     """
     today = plan.local_date(now)
+    i = InstanceRow
     for policy, condition in _policy_groups(plan):
-        levels = _levels_table(policy, plan, today=today)
-        i, e = InstanceRow, EscalationRow
-        told = exists().where(e.instance_id == i.id, e.level == levels.c.level)
-        highest = func.max(levels.c.rank).over(partition_by=i.id)
+        cutoffs = _level_cutoffs(policy, plan, today=today)
+        levels, higher = (_levels_table(policy, cutoffs, name=n) for n in ("levels", "higher"))
+        highest = ~exists().where(higher.c.rank > levels.c.rank,
+                                  i.due_date <= higher.c.cutoff, ~_told(higher))
         chosen = (select(i.id, i.plan_id, levels.c.level, literal(sweep_id), levels.c.rank,
-                         levels.c.rank == highest)
+                         highest)
                   .join_from(i, levels, i.due_date <= levels.c.cutoff)
                   .where(i.plan_id == plan.id, i.due_date.is_not(None),
-                         i.due_date <= max(_level_cutoffs(policy, plan, today=today)),
-                         i.completed_at.is_(None), i.waived_at.is_(None), condition, ~told))
+                         i.due_date <= max(cutoffs), i.completed_at.is_(None),
+                         i.waived_at.is_(None), condition, ~_told(levels)))
         session.execute(insert(EscalationRow).from_select(
             ["instance_id", "plan_id", "level", "sweep_id", "rank", "notified"], chosen))
+
+
+def _told(levels: Subquery) -> Exists:
+    """Whether the instance's level (a row of `levels`) was recorded by an earlier sweep.
+
+    Correlated by name: nested in the EXISTS over `higher`, it would otherwise correlate
+    only to that one and read instances afresh.
+    """
+    e = EscalationRow
+    return (exists().where(e.instance_id == InstanceRow.id, e.level == levels.c.level)
+            .correlate(InstanceRow, levels))
 
 
 def _level_cutoffs(policy: Policy, plan: PlanContext, *, today: dt.date) -> list[dt.date]:
@@ -232,7 +246,7 @@ def _level_cutoffs(policy: Policy, plan: PlanContext, *, today: dt.date) -> list
     return [level_cutoff(plan.calendar, level.offset, today=today) for level in policy.levels]
 
 
-def _levels_table(policy: Policy, plan: PlanContext, *, today: dt.date) -> Subquery:
+def _levels_table(policy: Policy, cutoffs: Sequence[dt.date], *, name: str) -> Subquery:
     """The levels of `policy` as a constant table (level, rank, cutoff).
 
     A UNION ALL of one-row SELECTs rather than VALUES: SQLite cannot name the columns of
@@ -241,9 +255,8 @@ def _levels_table(policy: Policy, plan: PlanContext, *, today: dt.date) -> Subqu
     rows = [select(literal(level.name, String).label("level"),
                    literal(rank, Integer).label("rank"),
                    literal(cutoff, Date).label("cutoff"))
-            for rank, (level, cutoff) in enumerate(
-                zip(policy.levels, _level_cutoffs(policy, plan, today=today), strict=True))]
-    return union_all(*rows).subquery("levels")
+            for rank, (level, cutoff) in enumerate(zip(policy.levels, cutoffs, strict=True))]
+    return union_all(*rows).subquery(name)
 
 
 def _reached_counts(session: Session, sweep_id: int) -> Counter[str]:
