@@ -7,8 +7,9 @@ import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 
+import orjson
 import yaml
 from sqlalchemy import (
     ColumnElement,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Subquery,
     Table,
+    Text,
     exists,
     func,
     insert,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from engine.digest import Digest, DigestItem, Notice, Party, PlanInfo, build_digests
@@ -70,8 +73,18 @@ class SweepResult:
 @dataclass(frozen=True, slots=True)
 class _Plan:
     context: PlanContext
-    info: PlanInfo
+    number: str
+    title: str
     titles: Mapping[str, tuple[str, str | None]]  # task id -> (title, target unit)
+
+
+@dataclass(frozen=True, slots=True)
+class _Directory:
+    """What the sweep needs of the swept plans' directories, read once per sweep."""
+
+    parties: Mapping[str, Party]   # the union over the plans: first name by plan id
+    names: Mapping[str, str]       # the name an item gives its lead: the last by plan id
+    plans: Mapping[str, PlanInfo]  # each plan with its monitor, from its own directory
 
 
 def run_sweep(session: Session, *, now: dt.datetime, plan: str | None = None,
@@ -99,9 +112,9 @@ def run_sweep(session: Session, *, now: dt.datetime, plan: str | None = None,
     for loaded in plans.values():
         _record_reached(session, loaded.context, sweep_id=sweep.id, now=now)
     reached = _reached_counts(session, sweep.id)
-    notices = list(_notices(session, plans, sweep_id=sweep.id, now=now))
-    digests = build_digests(notices, parties=_parties(session, list(plans)),
-                            plans={p: loaded.info for p, loaded in plans.items()},
+    directory = _read_directory(session, plans)
+    notices = list(_notices(session, plans, directory.names, sweep_id=sweep.id, now=now))
+    digests = build_digests(notices, parties=directory.parties, plans=directory.plans,
                             as_of=_local_date(now, plans))
     _queue(session, digests, sweep_id=sweep.id, now=now, domain=message_domain)
     sweep.escalations, sweep.messages = sum(reached.values()), len(digests)
@@ -166,13 +179,10 @@ def _load_plan(session: Session, row: PlanRow) -> _Plan:
         coordinators={t.id: _expand(t.coordinators, groups) for t in spec.tasks},
         policies={t.id: policy_for(spec.plan, t) for t in spec.tasks
                   if overridden or t.escalation is not None})
-    monitor = session.get(AgencyRow, (row.id, row.monitor))
-    info = PlanInfo(row.id, row.number, row.title, Party(
-        row.monitor, monitor.name if monitor else row.monitor,
-        tuple(monitor.emails) if monitor else ()))
-    titles = {t.id: (t.title, t.target_unit) for t in session.scalars(
-        select(TaskRow).where(TaskRow.plan_id == row.id))}
-    return _Plan(context, info, titles)
+    titles = select(TaskRow.id, TaskRow.title, TaskRow.target_unit).where(
+        TaskRow.plan_id == row.id)
+    return _Plan(context, row.number, row.title, {
+        task: (title, unit) for task, title, unit in session.connection().execute(titles)})
 
 
 def _calendar_and_groups(directory_yaml: str) -> tuple[CalendarOverrides,
@@ -278,17 +288,39 @@ def _policy_groups(plan: PlanContext) -> list[tuple[Policy, ColumnElement[bool]]
     return [(DEFAULT_POLICY, default), *groups]
 
 
-def _open_instances(plan: str, cutoff: dt.date, condition: ColumnElement[bool],
-                    level: str) -> Any:
-    c = InstanceRow
-    told = exists().where(EscalationRow.instance_id == c.id, EscalationRow.level == level)
-    return select(c.id, c.plan_id).where(
-        c.plan_id == plan, c.due_date.is_not(None), c.due_date <= cutoff,
-        c.completed_at.is_(None), c.waived_at.is_(None), condition, ~told)
+def _read_directory(session: Session, plans: Mapping[str, _Plan]) -> _Directory:
+    """The agencies of the swept plans, in one read (by plan id, as parties are merged).
+
+    The e-mails are read as JSON text and parsed by orjson: the JSON type's json.loads
+    per row cost more than the read.
+    """
+    a = AgencyRow
+    query = (select(a.plan_id, a.id, a.name, sql_cast(a.emails, Text))
+             .where(a.plan_id.in_(list(plans))).order_by(a.plan_id))
+    monitors = {(p, loaded.context.monitor) for p, loaded in plans.items()}
+    first: dict[str, str] = {}
+    last: dict[str, str] = {}
+    emails: dict[str, dict[str, None]] = {}
+    own: dict[str, Party] = {}
+    for plan_id, agency, name, text in session.connection().execute(query).all():
+        listed = orjson.loads(text)
+        if agency in emails:  # in several plans' directories
+            emails[agency].update(dict.fromkeys(map(str, listed)))
+        else:
+            first[agency] = name
+            emails[agency] = dict.fromkeys(map(str, listed))
+        last[agency] = name
+        if (plan_id, agency) in monitors:
+            own[plan_id] = Party(agency, name, tuple(listed))
+    infos = {p: PlanInfo(p, loaded.number, loaded.title,
+                         own.get(p) or Party(loaded.context.monitor, loaded.context.monitor))
+             for p, loaded in plans.items()}
+    return _Directory({a: Party(a, name, tuple(emails[a])) for a, name in first.items()},
+                      last, infos)
 
 
-def _notices(session: Session, plans: Mapping[str, _Plan], *, sweep_id: int,
-             now: dt.datetime) -> Iterator[Notice]:
+def _notices(session: Session, plans: Mapping[str, _Plan], names: Mapping[str, str], *,
+             sweep_id: int, now: dt.datetime) -> Iterator[Notice]:
     """The escalations this sweep notifies, each with whom it tells and its digest item.
 
     Read back in instance order (the order of ix_escalations_sweep, so no sort on SQLite):
@@ -302,8 +334,6 @@ def _notices(session: Session, plans: Mapping[str, _Plan], *, sweep_id: int,
              .where(e.sweep_id == sweep_id, e.notified.is_(True))
              .order_by(e.instance_id)
              .execution_options(yield_per=10_000))
-    names = dict(session.execute(select(AgencyRow.id, AgencyRow.name)
-                                 .where(AgencyRow.plan_id.in_(list(plans)))).tuples().all())
     deciders = {p: Decider(loaded.context, loaded.context.local_date(now))
                 for p, loaded in plans.items()}
     # Read through Core and unpacked as tuples: the ORM's row loading and a Row's
@@ -322,16 +352,6 @@ def _notices(session: Session, plans: Mapping[str, _Plan], *, sweep_id: int,
             instance_id, plan_id, task, title, lead, names.get(lead, lead), period,
             printed_due, due_date, level.name, level.label, level.offset,
             decider.days_late(due_date), target, progress, unit))
-
-
-def _parties(session: Session, plans: list[str]) -> dict[str, Party]:
-    names: dict[str, str] = {}
-    emails: dict[str, dict[str, None]] = {}
-    for row in session.scalars(select(AgencyRow).where(AgencyRow.plan_id.in_(plans))
-                               .order_by(AgencyRow.plan_id)):
-        names.setdefault(row.id, row.name)
-        emails.setdefault(row.id, {}).update(dict.fromkeys(str(a) for a in row.emails))
-    return {a: Party(a, names[a], tuple(emails[a])) for a in names}
 
 
 def _local_date(now: dt.datetime, plans: Mapping[str, _Plan]) -> dt.date:
