@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import orjson
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import Text, cast, insert, select
 
+from engine.digest import Digest
 from engine.escalation import OpenInstance, decide_escalations
 from engine.store import Store
 from engine.sweep import _load_plan, run_sweep
 from engine.tables import InstanceRow, PlanRow
-from engine.tables_escalation import EscalationRow
+from engine.tables_escalation import EscalationRow, OutboxRow
 from tests.test_sweep_support import (
     PLAN,
     SPEC,
@@ -20,6 +22,11 @@ from tests.test_sweep_support import (
     clean_escalation_tables,
     register_seed,
 )
+
+OUTBOX_TEXT = (OutboxRow.sweep_id, OutboxRow.message_id, OutboxRow.recipient,
+               OutboxRow.subject, cast(OutboxRow.to_addrs, Text),
+               cast(OutboxRow.cc_addrs, Text), cast(OutboxRow.payload, Text),
+               OutboxRow.status, OutboxRow.attempts, cast(OutboxRow.queued_at, Text))
 
 
 @pytest.fixture
@@ -71,3 +78,37 @@ def test_a_level_added_below_a_told_one_is_notified(seeded: Store) -> None:
     recorded, decided = decided_flags(seeded, sweep_id=sweep_id, now_day=(2024, 3, 13))
     assert recorded == decided
     assert any(level == "bao-van-phong" and notified for _, level, notified in recorded)
+
+
+def test_the_outbox_rows_are_what_the_json_type_would_write(seeded: Store) -> None:
+    """The sweep hands the driver its JSON columns serialized and its times converted; a
+    plain Core insert of the same values through the column types writes the same text."""
+    with seeded.transaction() as tx:
+        run_sweep(tx, now=at(2024, 2, 21))
+    with seeded.transaction() as tx:
+        queued = [tuple(r) for r in tx.execute(select(*OUTBOX_TEXT).order_by(OutboxRow.id))]
+        again = [{"sweep_id": sweep_id, "message_id": f"again-{message_id}",
+                  "recipient": recipient, "subject": subject, "to_addrs": orjson.loads(to),
+                  "cc_addrs": orjson.loads(cc), "payload": orjson.loads(payload),
+                  "status": status, "attempts": attempts,
+                  "queued_at": at(2024, 2, 21)}
+                 for sweep_id, message_id, recipient, subject, to, cc, payload, status,
+                 attempts, _ in queued]
+        tx.execute(insert(OutboxRow.__table__), again)  # type: ignore[arg-type]
+    with seeded.transaction() as tx:
+        written = [tuple(r) for r in tx.execute(
+            select(*OUTBOX_TEXT).where(OutboxRow.message_id.startswith("again-"))
+            .order_by(OutboxRow.id))]
+    assert len(queued) > 10
+    assert written == [(r[0], f"again-{r[1]}", *r[2:]) for r in queued]
+
+
+def test_the_payload_is_the_digests_to_json(seeded: Store) -> None:
+    with seeded.transaction() as tx:
+        run_sweep(tx, now=at(2024, 3, 12))
+    with seeded.transaction() as tx:
+        payloads = list(tx.scalars(select(cast(OutboxRow.payload, Text))))
+    assert payloads
+    for text in payloads:
+        digest = Digest.from_json(orjson.loads(text))
+        assert text == orjson.dumps(digest.to_json()).decode()
