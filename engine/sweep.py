@@ -221,8 +221,11 @@ def _record_reached(session: Session, plan: PlanContext, *, sweep_id: int,
     inside one statement. A lower level reached in the same sweep as a higher one is
     recorded but not notified (see decide_escalations): `notified` is "no higher level of
     the policy is newly reached by the instance too", asked of a second copy of the levels
-    table (a window over the instance's new rows answers the same, but sorts them all
-    first: twice the cost). Every row of one instance comes from the same policy.
+    table (a window over the instance's new rows answers the same, at 15% more on SQLite
+    for a national first sweep, 45% more for a 1,000-instance one). Every row of one
+    instance comes from the same policy. The rows go in by instance, the order of both of
+    the table's indexes: in the join's order (levels, then due dates), a national first
+    sweep's 2 x 10^5 inserts took 60% longer.
     """
     today = plan.local_date(now)
     i = InstanceRow
@@ -236,7 +239,8 @@ def _record_reached(session: Session, plan: PlanContext, *, sweep_id: int,
                   .join_from(i, levels, i.due_date <= levels.c.cutoff)
                   .where(i.plan_id == plan.id, i.due_date.is_not(None),
                          i.due_date <= max(cutoffs), i.completed_at.is_(None),
-                         i.waived_at.is_(None), condition, ~_told(levels)))
+                         i.waived_at.is_(None), condition, ~_told(levels))
+                  .order_by(i.id, levels.c.rank))
         session.execute(insert(EscalationRow).from_select(
             ["instance_id", "plan_id", "level", "sweep_id", "rank", "notified"], chosen))
 
