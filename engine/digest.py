@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 
@@ -86,6 +86,8 @@ class Digest:
         Every queued digest's subject needs this; the sections themselves (every item
         sorted) are only needed to render the mail.
         """
+        if len(self.items) == 1:  # most digests of a daily sweep: nothing to sort
+            return [self.items[0].level_label]
         keys = sorted({(i.level_offset, i.level, i.level_label, i.plan) for i in self.items},
                       key=lambda k: (-k[0], k[3]))
         return list(dict.fromkeys(label for _, _, label, _ in keys))
@@ -117,15 +119,18 @@ class Notice(NamedTuple):
     item: DigestItem
 
 
-@dataclass
 class _Draft:
-    recipient: Party
-    items: list[DigestItem] = field(default_factory=list)
-    cc: dict[str, Party] = field(default_factory=dict)
-    cc_why: dict[str, dict[str, None]] = field(default_factory=dict)
-    # (cc list, level label) pairs already noted: a national digest lists 10^4 items that
-    # share a handful of them, and each would otherwise format a reason per cc'd agency.
-    noted: set[tuple[tuple[tuple[str, str], ...], str]] = field(default_factory=set)
+    """One recipient's digest while the notices are routed."""
+
+    __slots__ = ("cc", "items", "noted", "recipient")
+
+    def __init__(self, recipient: Party) -> None:
+        self.recipient = recipient
+        self.items: list[DigestItem] = []
+        self.cc: dict[str, dict[str, None]] = {}  # cc'd agency -> its reasons, in order
+        # (cc list, level label) pairs already noted: a national digest lists 10^4 items
+        # that share a handful of them, and each would otherwise format a reason per agency.
+        self.noted: set[tuple[tuple[tuple[str, str], ...], str]] = set()
 
 
 def build_digests(notices: Iterable[Notice], *,
@@ -152,25 +157,40 @@ def build_digests(notices: Iterable[Notice], *,
             draft.items.append(item)
             if cc and (cc, item.level_label) not in draft.noted:
                 draft.noted.add((cc, item.level_label))
-                _note_cc(draft, cc, item.level_label, parties)
-    return [_finish(drafts[agency], plans=plans, as_of=as_of) for agency in sorted(drafts)]
+                for cc_agency, why in cc:
+                    draft.cc.setdefault(cc_agency, {})[f"{why} ({item.level_label})"] = None
+    finish = _Finisher(parties, plans, as_of)
+    return [finish(drafts[agency]) for agency in sorted(drafts)]
 
 
-def _note_cc(draft: _Draft, cc: tuple[tuple[str, str], ...], level_label: str,
-             parties: Mapping[str, Party]) -> None:
-    for cc_agency, why in cc:
-        if cc_agency not in draft.cc:
-            draft.cc[cc_agency] = _party_of(parties, cc_agency)
-        draft.cc_why.setdefault(cc_agency, {})[f"{why} ({level_label})"] = None
+class _Finisher:
+    """Drafts into digests, sharing the equal parts (a cc'd party with its reasons, a list
+    of plans) between them: most of a sweep's digests cc the same agency for the same
+    reason and list the same plan."""
 
+    def __init__(self, parties: Mapping[str, Party], plans: Mapping[str, PlanInfo],
+                 as_of: dt.date) -> None:
+        self.parties, self.plans, self.as_of = parties, plans, as_of
+        self._cc: dict[tuple[str, tuple[str, ...]], Party] = {}
+        self._plans: dict[tuple[str, ...], tuple[PlanInfo, ...]] = {}
 
-def _finish(draft: _Draft, *, plans: Mapping[str, PlanInfo], as_of: dt.date) -> Digest:
-    own = draft.recipient.agency
-    cc = tuple(replace(party, reason="; ".join(draft.cc_why[agency]))
-               for agency, party in sorted(draft.cc.items()) if agency != own)
-    plan_ids = sorted({i.plan for i in draft.items})
-    return Digest(draft.recipient, as_of, tuple(plans[p] for p in plan_ids),
-                  tuple(draft.items), cc)
+    def __call__(self, draft: _Draft) -> Digest:
+        own = draft.recipient.agency
+        cc = tuple(self._cc_party(agency, tuple(why))
+                   for agency, why in sorted(draft.cc.items()) if agency != own)
+        plan_ids = tuple(sorted({i.plan for i in draft.items}))
+        plans = self._plans.get(plan_ids)
+        if plans is None:
+            plans = self._plans[plan_ids] = tuple(self.plans[p] for p in plan_ids)
+        return Digest(draft.recipient, self.as_of, plans, tuple(draft.items), cc)
+
+    def _cc_party(self, agency: str, why: tuple[str, ...]) -> Party:
+        party = self._cc.get((agency, why))
+        if party is None:
+            found = _party_of(self.parties, agency)
+            party = self._cc[(agency, why)] = Party(found.agency, found.name, found.emails,
+                                                    "; ".join(why))
+        return party
 
 
 def _party_of(parties: Mapping[str, Party], agency: str) -> Party:
