@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -93,6 +93,11 @@ class Cursor:
         self._execute(statement.compiled(self.dialect), params or {})
         rowcount: int = self.raw.rowcount
         return rowcount
+
+    def executemany(self, statement: Prepared, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Run `statement` once per row of parameters, in one driver call."""
+        compiled = statement.compiled(self.dialect)
+        self.raw.executemany(compiled.sql, [compiled.arguments(r) for r in rows])
 
     def first(self, statement: Prepared, params: Mapping[str, Any] | None = None,
               ) -> tuple[Any, ...] | None:
