@@ -138,9 +138,13 @@ def build_digests(notices: Iterable[Notice], *,
                   as_of: dt.date) -> list[Digest]:
     """Route each notified escalation to its `to` agencies: one digest per recipient.
 
+    Recipients are keyed by agency id, which is unique only within one agency directory:
+    `notices` and `parties` must come from plans of one directory (engine.sweep builds
+    each directory's digests apart).
+
     Args:
         notices: escalations to notify (whom each tells), each with the item describing it.
-        parties: agency id -> name and e-mails (the union over the plans swept).
+        parties: agency id -> name and e-mails (the union over the directory's plans).
         plans: plan id -> its number, title and monitor.
         as_of: the local date of the sweep.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -67,7 +67,9 @@ class SweepResult:
     skipped: tuple[str, ...]               # already swept as of this moment or later
     reached: Mapping[str, int] = field(default_factory=dict)  # level -> new escalations
     notified: int = 0                      # escalations listed in a digest
-    messages: tuple[str, ...] = ()         # recipients (agency ids) of the queued digests
+    # Recipients (agency ids) of the queued digests; an id twice when the sweep covered
+    # two directories that both have that agency.
+    messages: tuple[str, ...] = ()
 
     @property
     def escalations(self) -> int:
@@ -77,6 +79,7 @@ class SweepResult:
 @dataclass(frozen=True, slots=True)
 class _Plan:
     context: PlanContext
+    directory: str  # the id of the agency directory it was compiled against
     number: str
     title: str
     titles: Mapping[str, tuple[str, str | None]]  # task id -> (title, target unit)
@@ -84,11 +87,13 @@ class _Plan:
 
 @dataclass(frozen=True, slots=True)
 class _Directory:
-    """What the sweep needs of the swept plans' directories, read once per sweep."""
+    """What the sweep needs of one directory's agencies, as its swept plans store them."""
 
-    parties: Mapping[str, Party]   # the union over the plans: first name by plan id
+    parties: Mapping[str, Party]   # the union over its plans: first name by plan id
     names: Mapping[str, str]       # the name an item gives its lead: the last by plan id
-    plans: Mapping[str, PlanInfo]  # each plan with its monitor, from its own directory
+
+
+_NO_AGENCIES = _Directory({}, {})
 
 
 def run_sweep(session: Session, *, now: dt.datetime, plan: str | None = None,
@@ -121,18 +126,20 @@ def _sweep(session: Session, *, now: dt.datetime, plan: str | None,
     for loaded in plans.values():
         _record_reached(session, loaded.context, sweep_id=sweep_id, now=now)
     reached = _reached_counts(session, sweep_id)
-    directory = _read_directory(session, plans)
-    notices = list(_notices(session, plans, directory.names, sweep_id=sweep_id, now=now))
-    digests = build_digests(notices, parties=directory.parties, plans=directory.plans,
-                            as_of=_local_date(now, plans))
+    directories, infos = _read_directories(session, plans)
+    names = {p: directories.get(loaded.directory, _NO_AGENCIES).names
+             for p, loaded in plans.items()}
+    notices = list(_notices(session, plans, names, sweep_id=sweep_id, now=now))
+    digests = _build_digests(notices, plans, directories, infos, now=now)
     _queue(session, digests, sweep_id=sweep_id, now=now, domain=domain)
+    recipients = tuple(d.recipient.agency for listed in digests.values() for d in listed)
     escalations = sum(reached.values())
     connection.execute(update(SweepRow).where(SweepRow.id == sweep_id).values(
-        escalations=escalations, messages=len(digests)))
+        escalations=escalations, messages=len(recipients)))
     log.info("sweep %d as of %s: %d escalations, %d digests", sweep_id, now.isoformat(),
-             escalations, len(digests))
+             escalations, len(recipients))
     return SweepResult(sweep_id, now, tuple(plans), tuple(skipped), dict(reached),
-                       len(notices), tuple(d.recipient.agency for d in digests))
+                       len(notices), recipients)
 
 
 def _start_sweep(connection: Connection, *, now: dt.datetime, plan: str | None) -> int:
@@ -174,26 +181,26 @@ def _swept_until(session: Session) -> dict[str | None, dt.datetime]:
 
 # Parsed plan texts by PlanRow.spec_hash (which covers spec and directory): a daily sweep
 # would otherwise re-parse the same YAML every morning. A revision changes the hash.
-_PARSED: dict[str, tuple[PlanSpec, WorkCalendar, dict[str, tuple[str, ...]]]] = {}
+_PARSED: dict[str, tuple[PlanSpec, WorkCalendar, dict[str, tuple[str, ...]], str]] = {}
 
 
 def _parsed(session: Session, row: PlanRow) -> tuple[PlanSpec, WorkCalendar,
-                                                     dict[str, tuple[str, ...]]]:
+                                                     dict[str, tuple[str, ...]], str]:
     if row.spec_hash not in _PARSED:
         revision = session.get(RevisionRow, (row.id, row.revision))
         if revision is None:
             raise NotFoundError("plan revision", f"{row.id}@{row.revision}")
         spec, _ = parse_plan_spec(revision.spec_yaml,
                                   file=f"{row.id} (revision {row.revision})")
-        overrides, groups = _calendar_and_groups(revision.directory_yaml)
+        overrides, groups, directory = _read_stored_directory(revision.directory_yaml)
         calendar = WorkCalendar(days_off=overrides.days_off,
                                 working_days=overrides.working_days)
-        _PARSED[row.spec_hash] = (spec, calendar, groups)
+        _PARSED[row.spec_hash] = (spec, calendar, groups, directory)
     return _PARSED[row.spec_hash]
 
 
 def _load_plan(session: Session, row: PlanRow) -> _Plan:
-    spec, calendar, groups = _parsed(session, row)
+    spec, calendar, groups, directory = _parsed(session, row)
     overridden = spec.plan.escalation is not None
     context = PlanContext(
         id=row.id, issuer=row.issuer, monitor=row.monitor, timezone=row.timezone,
@@ -203,21 +210,23 @@ def _load_plan(session: Session, row: PlanRow) -> _Plan:
                   if overridden or t.escalation is not None})
     titles = select(TaskRow.id, TaskRow.title, TaskRow.target_unit).where(
         TaskRow.plan_id == row.id)
-    return _Plan(context, row.number, row.title, {
+    return _Plan(context, directory, row.number, row.title, {
         task: (title, unit) for task, title, unit in session.connection().execute(titles)})
 
 
-def _calendar_and_groups(directory_yaml: str) -> tuple[CalendarOverrides,
-                                                        dict[str, tuple[str, ...]]]:
-    """The calendar overrides and groups of a stored directory.
+def _read_stored_directory(directory_yaml: str) -> tuple[
+        CalendarOverrides, dict[str, tuple[str, ...]], str]:
+    """The calendar overrides, groups and id of a stored directory.
 
     The directory was validated when the plan was registered; a national one lists
-    thousands of agencies, so only the two parts the sweep needs are read (C YAML loader).
+    thousands of agencies, so only the parts the sweep needs are read (C YAML loader).
+    The id is the stored text's rather than plan_directories': plans registered before
+    that table existed have no row there, and the text is parsed here anyway.
     """
     data = yaml.load(directory_yaml, Loader=yaml.CSafeLoader) or {}
     groups = [Group.model_validate(g) for g in data.get("groups") or ()]
     return (CalendarOverrides.model_validate(data.get("calendar") or {}),
-            {g.id: g.members for g in groups})
+            {g.id: g.members for g in groups}, str(data["directory"]["id"]))
 
 
 def _expand(refs: Sequence[str], groups: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
@@ -330,23 +339,31 @@ def _policy_groups(plan: PlanContext) -> list[tuple[Policy, ColumnElement[bool]]
     return [(DEFAULT_POLICY, default), *groups]
 
 
-def _read_directory(session: Session, plans: Mapping[str, _Plan]) -> _Directory:
-    """The agencies of the swept plans, in one read (by plan id, as parties are merged).
+def _read_directories(session: Session, plans: Mapping[str, _Plan]
+                      ) -> tuple[dict[str, _Directory], dict[str, PlanInfo]]:
+    """The agencies of the swept plans by directory id, and each plan with its monitor.
 
-    The e-mails are read as JSON text and parsed by orjson: the JSON type's json.loads
-    per row cost more than the read.
+    One read (by plan id, as a directory's plans' parties are merged). Agencies are merged
+    only within a directory: agency ids are unique only there (ubnd-tp is Hà Nội's and
+    Hải Phòng's). The e-mails are read as JSON text and parsed by orjson: the JSON type's
+    json.loads per row cost more than the read.
     """
     a = AgencyRow
     query = (select(a.plan_id, a.id, a.name, sql_cast(a.emails, Text))
              .where(a.plan_id.in_(list(plans))).order_by(a.plan_id))
     monitors = {(p, loaded.context.monitor) for p, loaded in plans.items()}
+    merged: dict[str, tuple[dict[str, str], dict[str, str], dict[str, dict[str, None]]]] = {}
     first: dict[str, str] = {}
     last: dict[str, str] = {}
     emails: dict[str, dict[str, None]] = {}
     own: dict[str, Party] = {}
+    current = None
     for plan_id, agency, name, text in session.connection().execute(query).all():
+        if plan_id != current:  # rows come plan by plan
+            current = plan_id
+            first, last, emails = merged.setdefault(plans[plan_id].directory, ({}, {}, {}))
         listed = orjson.loads(text)
-        if agency in emails:  # in several plans' directories
+        if agency in emails:  # in several plans of this directory
             emails[agency].update(dict.fromkeys(map(str, listed)))
         else:
             first[agency] = name
@@ -357,13 +374,16 @@ def _read_directory(session: Session, plans: Mapping[str, _Plan]) -> _Directory:
     infos = {p: PlanInfo(p, loaded.number, loaded.title,
                          own.get(p) or Party(loaded.context.monitor, loaded.context.monitor))
              for p, loaded in plans.items()}
-    return _Directory({a: Party(a, name, tuple(emails[a])) for a, name in first.items()},
-                      last, infos)
+    return {d: _Directory({a: Party(a, name, tuple(emails[a])) for a, name in first.items()},
+                          last) for d, (first, last, emails) in merged.items()}, infos
 
 
-def _notices(session: Session, plans: Mapping[str, _Plan], names: Mapping[str, str], *,
-             sweep_id: int, now: dt.datetime) -> Iterator[Notice]:
+def _notices(session: Session, plans: Mapping[str, _Plan],
+             names: Mapping[str, Mapping[str, str]], *, sweep_id: int,
+             now: dt.datetime) -> Iterator[Notice]:
     """The escalations this sweep notifies, each with whom it tells and its digest item.
+
+    `names` gives, by plan id, the agency names of the plan's own directory.
 
     Read back in instance order (the order of ix_escalations_sweep, so no sort on SQLite):
     the digests list their items in it. Who hears and how late are looked up in a
@@ -376,8 +396,9 @@ def _notices(session: Session, plans: Mapping[str, _Plan], names: Mapping[str, s
              .where(e.sweep_id == sweep_id, e.notified.is_(True))
              .order_by(e.instance_id)
              .execution_options(yield_per=10_000))
-    deciders = {p: Decider(loaded.context, loaded.context.local_date(now))
-                for p, loaded in plans.items()}
+    # What a row needs of its plan, in one lookup: its decider, task titles, agency names.
+    looked_up = {p: (Decider(loaded.context, loaded.context.local_date(now)), loaded.titles,
+                     names[p]) for p, loaded in plans.items()}
     # Read through Core and unpacked as tuples: the ORM's row loading and a Row's
     # attribute access (about a microsecond per column) cost more than the rest of the
     # loop, for the 10^5 rows of a national first sweep.
@@ -385,15 +406,40 @@ def _notices(session: Session, plans: Mapping[str, _Plan], names: Mapping[str, s
     for (instance_id, rank, plan_id, task, lead, period, printed_due, due_date, target,
          progress) in rows:
         assert due_date is not None  # only instances with a due date are recorded
-        decider = deciders[plan_id]
+        decider, titles, agencies = looked_up[plan_id]
         route = decider.route(task, rank)
         to, cc = route.addressed(lead)
         level = route.level
-        title, unit = plans[plan_id].titles.get(task, (task, None))
+        title, unit = titles.get(task, (task, None))
         yield Notice(to, cc, DigestItem(
-            instance_id, plan_id, task, title, lead, names.get(lead, lead), period,
+            instance_id, plan_id, task, title, lead, agencies.get(lead, lead), period,
             printed_due, due_date, level.name, level.label, level.offset,
             decider.days_late(due_date), target, progress, unit))
+
+
+def _build_digests(notices: Iterable[Notice], plans: Mapping[str, _Plan],
+                   directories: Mapping[str, _Directory], infos: Mapping[str, PlanInfo], *,
+                   now: dt.datetime) -> dict[str | None, list[Digest]]:
+    """The digests of each directory the swept plans were compiled against, by its id.
+
+    Agency ids are unique only within a directory, so each directory's notices are routed
+    apart: a digest goes to an agency of one directory, lists only its plans' items and
+    addresses only its agencies. A sweep of one directory's plans (most deployments) keys
+    its digests None, and its Message-IDs keep their shorter form (see _queue).
+    """
+    parts: dict[str, dict[str, _Plan]] = {}
+    for plan_id, loaded in plans.items():
+        parts.setdefault(loaded.directory, {})[plan_id] = loaded
+    if len(parts) <= 1:
+        directory = directories.get(next(iter(parts), ""), _NO_AGENCIES)
+        return {None: build_digests(notices, parties=directory.parties, plans=infos,
+                                    as_of=_local_date(now, plans))}
+    routed: dict[str, list[Notice]] = {d: [] for d in sorted(parts)}
+    for notice in notices:
+        routed[plans[notice.item.plan].directory].append(notice)
+    return {d: build_digests(listed, parties=directories.get(d, _NO_AGENCIES).parties,
+                             plans=infos, as_of=_local_date(now, parts[d]))
+            for d, listed in routed.items()}
 
 
 def _local_date(now: dt.datetime, plans: Mapping[str, _Plan]) -> dt.date:
@@ -408,9 +454,15 @@ _OUTBOX = cast(Table, OutboxRow.__table__)
 _QUEUE_SQL: dict[str, tuple[str, list[int] | None]] = {}  # see _queue_sql
 
 
-def _queue(session: Session, digests: list[Digest], *, sweep_id: int, now: dt.datetime,
-           domain: str) -> None:
-    """One outbox row per digest, handed to the driver as it takes them.
+def _queue(session: Session, digests: Mapping[str | None, list[Digest]], *, sweep_id: int,
+           now: dt.datetime, domain: str) -> None:
+    """One outbox row per digest (by directory id, see _build_digests), handed to the
+    driver as it takes them.
+
+    A Message-ID is `<sweep{sweep id}.{agency id}@{domain}>` when the sweep covered one
+    directory (key None), else `<sweep{sweep id}.{directory id}.{agency id}@{domain}>`:
+    unique within a sweep either way, as agency ids are within a directory; ids are slugs
+    (no dots), so the two forms cannot meet.
 
     The table, not the mapped class: an ORM bulk insert inspects every value of every row
     in Python first, seconds for the 10^5 items of a national first sweep. Nor through
@@ -418,16 +470,19 @@ def _queue(session: Session, digests: list[Digest], *, sweep_id: int, now: dt.da
     SQLite's insert of the row. So the JSON columns are serialized here, as the store's
     JSON type would, and the one datetime is converted once, by its column's type.
     """
-    if not digests:
+    if not any(digests.values()):
         return
     connection = session.connection()
     dialect = connection.dialect
     convert = _OUTBOX.c.queued_at.type.dialect_impl(dialect).bind_processor(dialect)
     queued_at = convert(now) if convert else now
-    rows = [(sweep_id, f"<sweep{sweep_id}.{d.recipient.agency}@{domain}>", d.recipient.agency,
-             subject_of(d), _json_text(d.recipient.emails),
-             _json_text([a for p in d.cc for a in p.emails]), _json_text(d.to_json()),
-             QUEUED, 0, queued_at) for d in digests]
+    rows: list[tuple[Any, ...]] = []
+    for directory, listed in digests.items():
+        scope = "" if directory is None else f"{directory}."
+        rows += [(sweep_id, f"<sweep{sweep_id}.{scope}{d.recipient.agency}@{domain}>",
+                  d.recipient.agency, subject_of(d), _json_text(d.recipient.emails),
+                  _json_text([a for p in d.cc for a in p.emails]), _json_text(d.to_json()),
+                  QUEUED, 0, queued_at) for d in listed]
     sql, order = _queue_sql(dialect)
     if order is None:  # named parameters (psycopg)
         connection.exec_driver_sql(sql, [dict(zip(_QUEUE_COLUMNS, r, strict=True))
