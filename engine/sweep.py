@@ -5,22 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
 
-import orjson
 import yaml
 from sqlalchemy import (
     ColumnElement,
     Date,
-    Dialect,
     Exists,
     Integer,
     String,
     Subquery,
-    Table,
-    Text,
     exists,
     func,
     insert,
@@ -30,31 +25,34 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from engine.compile import collector_paused
-from engine.digest import Digest, DigestItem, Notice, Party, PlanInfo, build_digests
 from engine.escalation import (
     DEFAULT_POLICY,
-    Decider,
     PlanContext,
     Policy,
     level_cutoff,
     policy_for,
 )
-from engine.message import subject_of
 from engine.spec import GROUP_PREFIX, CalendarOverrides, Group, PlanSpec, parse_plan_spec
 from engine.store import NotFoundError
-from engine.tables import AgencyRow, InstanceRow, PlanRow, RevisionRow, TaskRow
-from engine.tables_escalation import EscalationRow, OutboxRow, SweepRow
+from engine.sweep_queue import (
+    NO_AGENCIES,
+    SweptPlan,
+    build_digests_by_directory,
+    notified,
+    queue,
+    read_directories,
+)
+from engine.tables import InstanceRow, PlanRow, RevisionRow, TaskRow
+from engine.tables_escalation import EscalationRow, SweepRow
 from engine.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 # Message-IDs are fixed when a digest is queued; ".invalid" (RFC 2606) can name no real host.
 MESSAGE_DOMAIN = "kehoach.invalid"
-QUEUED = "queued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,26 +72,6 @@ class SweepResult:
     @property
     def escalations(self) -> int:
         return sum(self.reached.values())
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    context: PlanContext
-    directory: str  # the id of the agency directory it was compiled against
-    number: str
-    title: str
-    titles: Mapping[str, tuple[str, str | None]]  # task id -> (title, target unit)
-
-
-@dataclass(frozen=True, slots=True)
-class _Directory:
-    """What the sweep needs of one directory's agencies, as its swept plans store them."""
-
-    parties: Mapping[str, Party]   # the union over its plans: first name by plan id
-    names: Mapping[str, str]       # the name an item gives its lead: the last by plan id
-
-
-_NO_AGENCIES = _Directory({}, {})
 
 
 def run_sweep(session: Session, *, now: dt.datetime, plan: str | None = None,
@@ -126,12 +104,12 @@ def _sweep(session: Session, *, now: dt.datetime, plan: str | None,
     for loaded in plans.values():
         _record_reached(session, loaded.context, sweep_id=sweep_id, now=now)
     reached = _reached_counts(session, sweep_id)
-    directories, infos = _read_directories(session, plans)
-    names = {p: directories.get(loaded.directory, _NO_AGENCIES).names
+    directories, infos = read_directories(session, plans)
+    names = {p: directories.get(loaded.directory, NO_AGENCIES).names
              for p, loaded in plans.items()}
-    notices = list(_notices(session, plans, names, sweep_id=sweep_id, now=now))
-    digests = _build_digests(notices, plans, directories, infos, now=now)
-    _queue(session, digests, sweep_id=sweep_id, now=now, domain=domain)
+    notices = list(notified(session, plans, names, sweep_id=sweep_id, now=now))
+    digests = build_digests_by_directory(notices, plans, directories, infos, now=now)
+    queue(session, digests, sweep_id=sweep_id, now=now, domain=domain)
     recipients = tuple(d.recipient.agency for listed in digests.values() for d in listed)
     escalations = sum(reached.values())
     connection.execute(update(SweepRow).where(SweepRow.id == sweep_id).values(
@@ -199,7 +177,7 @@ def _parsed(session: Session, row: PlanRow) -> tuple[PlanSpec, WorkCalendar,
     return _PARSED[row.spec_hash]
 
 
-def _load_plan(session: Session, row: PlanRow) -> _Plan:
+def _load_plan(session: Session, row: PlanRow) -> SweptPlan:
     spec, calendar, groups, directory = _parsed(session, row)
     overridden = spec.plan.escalation is not None
     context = PlanContext(
@@ -210,7 +188,7 @@ def _load_plan(session: Session, row: PlanRow) -> _Plan:
                   if overridden or t.escalation is not None})
     titles = select(TaskRow.id, TaskRow.title, TaskRow.target_unit).where(
         TaskRow.plan_id == row.id)
-    return _Plan(context, directory, row.number, row.title, {
+    return SweptPlan(context, directory, row.number, row.title, {
         task: (title, unit) for task, title, unit in session.connection().execute(titles)})
 
 
@@ -337,175 +315,3 @@ def _policy_groups(plan: PlanContext) -> list[tuple[Policy, ColumnElement[bool]]
     special = [t for p, tasks in by_policy.items() if p != DEFAULT_POLICY for t in tasks]
     default = InstanceRow.task_id.not_in(special) if special else true()
     return [(DEFAULT_POLICY, default), *groups]
-
-
-def _read_directories(session: Session, plans: Mapping[str, _Plan]
-                      ) -> tuple[dict[str, _Directory], dict[str, PlanInfo]]:
-    """The agencies of the swept plans by directory id, and each plan with its monitor.
-
-    One read (by plan id, as a directory's plans' parties are merged). Agencies are merged
-    only within a directory: agency ids are unique only there (ubnd-tp is Hà Nội's and
-    Hải Phòng's). The e-mails are read as JSON text and parsed by orjson: the JSON type's
-    json.loads per row cost more than the read.
-    """
-    a = AgencyRow
-    query = (select(a.plan_id, a.id, a.name, sql_cast(a.emails, Text))
-             .where(a.plan_id.in_(list(plans))).order_by(a.plan_id))
-    monitors = {(p, loaded.context.monitor) for p, loaded in plans.items()}
-    merged: dict[str, tuple[dict[str, str], dict[str, str], dict[str, dict[str, None]]]] = {}
-    first: dict[str, str] = {}
-    last: dict[str, str] = {}
-    emails: dict[str, dict[str, None]] = {}
-    own: dict[str, Party] = {}
-    current = None
-    for plan_id, agency, name, text in session.connection().execute(query).all():
-        if plan_id != current:  # rows come plan by plan
-            current = plan_id
-            first, last, emails = merged.setdefault(plans[plan_id].directory, ({}, {}, {}))
-        listed = orjson.loads(text)
-        if agency in emails:  # in several plans of this directory
-            emails[agency].update(dict.fromkeys(map(str, listed)))
-        else:
-            first[agency] = name
-            emails[agency] = dict.fromkeys(map(str, listed))
-        last[agency] = name
-        if (plan_id, agency) in monitors:
-            own[plan_id] = Party(agency, name, tuple(listed))
-    infos = {p: PlanInfo(p, loaded.number, loaded.title,
-                         own.get(p) or Party(loaded.context.monitor, loaded.context.monitor))
-             for p, loaded in plans.items()}
-    return {d: _Directory({a: Party(a, name, tuple(emails[a])) for a, name in first.items()},
-                          last) for d, (first, last, emails) in merged.items()}, infos
-
-
-def _notices(session: Session, plans: Mapping[str, _Plan],
-             names: Mapping[str, Mapping[str, str]], *, sweep_id: int,
-             now: dt.datetime) -> Iterator[Notice]:
-    """The escalations this sweep notifies, each with whom it tells and its digest item.
-
-    `names` gives, by plan id, the agency names of the plan's own directory.
-
-    Read back in instance order (the order of ix_escalations_sweep, so no sort on SQLite):
-    the digests list their items in it. Who hears and how late are looked up in a
-    Decider per plan (see engine.escalation.Decider), not decided again for every row.
-    """
-    e, i = EscalationRow, InstanceRow
-    query = (select(e.instance_id, e.rank, e.plan_id, i.task_id, i.agency_id, i.period,
-                    i.printed_due, i.due_date, i.target, i.progress)
-             .join(i, i.id == e.instance_id)
-             .where(e.sweep_id == sweep_id, e.notified.is_(True))
-             .order_by(e.instance_id)
-             .execution_options(yield_per=10_000))
-    # What a row needs of its plan, in one lookup: its decider, task titles, agency names.
-    looked_up = {p: (Decider(loaded.context, loaded.context.local_date(now)), loaded.titles,
-                     names[p]) for p, loaded in plans.items()}
-    # Read through Core and unpacked as tuples: the ORM's row loading and a Row's
-    # attribute access (about a microsecond per column) cost more than the rest of the
-    # loop, for the 10^5 rows of a national first sweep.
-    rows = session.connection().execute(query).tuples()
-    for (instance_id, rank, plan_id, task, lead, period, printed_due, due_date, target,
-         progress) in rows:
-        assert due_date is not None  # only instances with a due date are recorded
-        decider, titles, agencies = looked_up[plan_id]
-        route = decider.route(task, rank)
-        to, cc = route.addressed(lead)
-        level = route.level
-        title, unit = titles.get(task, (task, None))
-        yield Notice(to, cc, DigestItem(
-            instance_id, plan_id, task, title, lead, agencies.get(lead, lead), period,
-            printed_due, due_date, level.name, level.label, level.offset,
-            decider.days_late(due_date), target, progress, unit))
-
-
-def _build_digests(notices: Iterable[Notice], plans: Mapping[str, _Plan],
-                   directories: Mapping[str, _Directory], infos: Mapping[str, PlanInfo], *,
-                   now: dt.datetime) -> dict[str | None, list[Digest]]:
-    """The digests of each directory the swept plans were compiled against, by its id.
-
-    Agency ids are unique only within a directory, so each directory's notices are routed
-    apart: a digest goes to an agency of one directory, lists only its plans' items and
-    addresses only its agencies. A sweep of one directory's plans (most deployments) keys
-    its digests None, and its Message-IDs keep their shorter form (see _queue).
-    """
-    parts: dict[str, dict[str, _Plan]] = {}
-    for plan_id, loaded in plans.items():
-        parts.setdefault(loaded.directory, {})[plan_id] = loaded
-    if len(parts) <= 1:
-        directory = directories.get(next(iter(parts), ""), _NO_AGENCIES)
-        return {None: build_digests(notices, parties=directory.parties, plans=infos,
-                                    as_of=_local_date(now, plans))}
-    routed: dict[str, list[Notice]] = {d: [] for d in sorted(parts)}
-    for notice in notices:
-        routed[plans[notice.item.plan].directory].append(notice)
-    return {d: build_digests(listed, parties=directories.get(d, _NO_AGENCIES).parties,
-                             plans=infos, as_of=_local_date(now, parts[d]))
-            for d, listed in routed.items()}
-
-
-def _local_date(now: dt.datetime, plans: Mapping[str, _Plan]) -> dt.date:
-    first = next(iter(plans.values()), None)
-    return first.context.local_date(now) if first else now.date()
-
-
-# The outbox columns a queued digest fills, in the order _queue gives their values.
-_QUEUE_COLUMNS = ("sweep_id", "message_id", "recipient", "subject", "to_addrs", "cc_addrs",
-                  "payload", "status", "attempts", "queued_at")
-_OUTBOX = cast(Table, OutboxRow.__table__)
-_QUEUE_SQL: dict[str, tuple[str, list[int] | None]] = {}  # see _queue_sql
-
-
-def _queue(session: Session, digests: Mapping[str | None, list[Digest]], *, sweep_id: int,
-           now: dt.datetime, domain: str) -> None:
-    """One outbox row per digest (by directory id, see _build_digests), handed to the
-    driver as it takes them.
-
-    A Message-ID is `<sweep{sweep id}.{agency id}@{domain}>` when the sweep covered one
-    directory (key None), else `<sweep{sweep id}.{directory id}.{agency id}@{domain}>`:
-    unique within a sweep either way, as agency ids are within a directory; ids are slugs
-    (no dots), so the two forms cannot meet.
-
-    The table, not the mapped class: an ORM bulk insert inspects every value of every row
-    in Python first, seconds for the 10^5 items of a national first sweep. Nor through
-    Connection.execute: its processing of each row's parameters (8 µs a row) cost more than
-    SQLite's insert of the row. So the JSON columns are serialized here, as the store's
-    JSON type would, and the one datetime is converted once, by its column's type.
-    """
-    if not any(digests.values()):
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    convert = _OUTBOX.c.queued_at.type.dialect_impl(dialect).bind_processor(dialect)
-    queued_at = convert(now) if convert else now
-    rows: list[tuple[Any, ...]] = []
-    for directory, listed in digests.items():
-        scope = "" if directory is None else f"{directory}."
-        rows += [(sweep_id, f"<sweep{sweep_id}.{scope}{d.recipient.agency}@{domain}>",
-                  d.recipient.agency, subject_of(d), _json_text(d.recipient.emails),
-                  _json_text([a for p in d.cc for a in p.emails]), _json_text(d.to_json()),
-                  QUEUED, 0, queued_at) for d in listed]
-    sql, order = _queue_sql(dialect)
-    if order is None:  # named parameters (psycopg)
-        connection.exec_driver_sql(sql, [dict(zip(_QUEUE_COLUMNS, r, strict=True))
-                                         for r in rows])
-    else:
-        connection.exec_driver_sql(sql, rows if order == list(range(len(order)))
-                                   else [tuple(r[i] for i in order) for r in rows])
-
-
-def _json_text(value: Any) -> str:
-    """`value` as engine.store writes a JSON column (orjson: compact, UTF-8), byte for byte."""
-    return orjson.dumps(value).decode()
-
-
-def _queue_sql(dialect: Dialect) -> tuple[str, list[int] | None]:
-    """The outbox INSERT as `dialect`'s driver takes it (with a cast to JSON on PostgreSQL),
-    and where each positional parameter is in _QUEUE_COLUMNS (None: named parameters).
-    Compiled once per driver: the text never changes."""
-    key = f"{dialect.name}+{dialect.driver}"
-    if key not in _QUEUE_SQL:
-        compiled = _OUTBOX.insert().compile(dialect=dialect, column_keys=list(_QUEUE_COLUMNS),
-                                            for_executemany=True)
-        names = compiled.positiontup
-        _QUEUE_SQL[key] = (compiled.string, None if names is None
-                           else [_QUEUE_COLUMNS.index(n) for n in names])
-    return _QUEUE_SQL[key]
