@@ -19,9 +19,10 @@ def _local_if_naive(value: dt.datetime) -> dt.datetime:
 
 # A time without an offset is Vietnam time, as agencies write it.
 Moment = Annotated[dt.datetime, AfterValidator(_local_if_naive)]
-HttpUrlText = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$",
+# No NUL characters (PostgreSQL's text columns cannot hold them).
+HttpUrlText = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#\x00]+[^\s\x00]*$",
                                                max_length=2000)]
-Note = Annotated[str, StringConstraints(max_length=2000)]
+Note = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=2000)]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 PeriodLabel = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{1,16}$")]
 

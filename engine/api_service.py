@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable
 
 import yaml
@@ -33,7 +34,7 @@ from engine.auth import Caller, Role
 from engine.driver import Cursor, Prepared, cursor_of
 from engine.metrics import rollup
 from engine.queries import instance_statuses, require_plan
-from engine.spec import parse_directory
+from engine.spec import SLUG_PATTERN, parse_directory
 from engine.status import STATUS_LABELS_VI, Event, EventKind, Status, TransitionError, status_at
 from engine.store import (
     InstanceView,
@@ -46,6 +47,9 @@ from engine.tables import InstanceRow, PlanRow, RevisionRow
 from engine.tables_api import PlanDirectoryRow
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
+# An instance id is plan:task:agency:period (slugs, and a period label as engine.periods
+# writes them).
+_ID_PARTS = (*(re.compile(SLUG_PATTERN),) * 3, re.compile(r"[0-9A-Za-z-]{1,16}"))
 
 
 def link_plan_directory(session: Session, plan_id: str, directory_id: str) -> None:
@@ -139,7 +143,8 @@ def authorize_instance(tx: Session | Cursor, caller: Caller, directories: PlanDi
                        instance_id: str) -> None:
     """Check the caller may change `instance_id`, before looking the instance up."""
     parts = instance_id.split(":")
-    if len(parts) != 4 or not all(parts):
+    if len(parts) != 4 or not all(map(re.fullmatch, _ID_PARTS, parts)):
+        # Not an id the compiler makes (PostgreSQL would even refuse some, e.g. NUL bytes).
         require_role(caller, Role.AGENCY, Role.OPERATOR)
         raise NotFoundError("instance", instance_id)
     plan, _, agency, _ = parts

@@ -283,3 +283,19 @@ def test_concurrent_mixed_deliveries_each_stand_alone(api: Api) -> None:
         assert get_instance(tx, waived).state.completed_at is None
     refused = sorted(e.reason for e in api.security_events())
     assert refused == ["instance-waived"] + ["not-lead"] * len(others)
+
+
+@pytest.mark.parametrize("path, body, status", [
+    (complete_path(MINE), {"note": "đã nộp\u0000"}, 422),
+    (complete_path(MINE), {"evidence_url": "https://example.org/\u0000"}, 422),
+    (complete_path(MINE.replace(":2024", ":2024%00")), {}, 404),
+    (complete_path(MINE.replace("hn-2024", "hn%00-2024")), {}, 404),
+], ids=["NUL in a note", "NUL in an evidence URL", "NUL in the period of an id",
+        "NUL in the plan of an id"])
+def test_a_nul_character_is_refused_and_changes_nothing(api: Api, path: str,
+                                                        body: dict[str, str],
+                                                        status: int) -> None:
+    # PostgreSQL's text columns cannot hold NUL: it must not get as far as the database.
+    response = api.post(path, body)
+    assert response.status_code == status, response.text
+    assert api.event_count() == 0
