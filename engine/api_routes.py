@@ -32,6 +32,7 @@ from engine.api_models import (
     KeyedCompletionCreate,
     MetricsPublic,
     NoopPublic,
+    PeriodLabel,
     ProgressCreate,
     Slug,
     request_schema,
@@ -160,7 +161,7 @@ async def complete_by_key(plan: PlanId, task: TaskId, credentials: BearerDep,
 async def agency_instances(agency: AgencyId, caller: CallerDep, state: StateDep,
                            plan: Annotated[Slug | None, Query()] = None,
                            status: Annotated[Status | None, Query()] = None,
-                           period: Annotated[str | None, Query(max_length=16)] = None,
+                           period: Annotated[PeriodLabel | None, Query()] = None,
                            ) -> InstanceListPublic:
     now = utc_now()
     with state.store.transaction() as session:

@@ -25,6 +25,9 @@ def test_an_agency_lists_its_instances_filtered_by_status_and_period(api: Api) -
     assert done["instances"][0]["status_label"] == "Hoàn thành đúng hạn"
     q1 = api.get("/api/v1/agencies/so-y-te/instances", params={"period": "2024-Q1"}).json()
     assert {i["period"] for i in q1["instances"]} == {"2024-Q1"} and q1["count"] == 2
+    # Not a period label (a NUL byte would even be refused by PostgreSQL): 422, not a 500.
+    assert_problem(api.get("/api/v1/agencies/so-y-te/instances", params={"period": "2024\x00"}),
+                   422, "invalid-request")
 
 
 def test_an_agency_cannot_list_another_agency_or_another_city(api: Api) -> None:
