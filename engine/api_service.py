@@ -73,7 +73,7 @@ class PlanDirectories:
         """
         if plan_id in self._known:
             return self._known[plan_id]
-        cursor = cursor_of(tx) if isinstance(tx, Session) else tx
+        cursor = cursor_of(tx)
         directory = cursor.scalar(_LINKED_DIRECTORY, {"plan_id": plan_id})
         if directory is None:
             text = cursor.scalar(_LATEST_DIRECTORY, {"plan_id": plan_id})

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -94,11 +94,6 @@ class Cursor:
         rowcount: int = self.raw.rowcount
         return rowcount
 
-    def executemany(self, statement: Prepared, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Run `statement` once per row of parameters, in one driver call."""
-        compiled = statement.compiled(self.dialect)
-        self.raw.executemany(compiled.sql, [compiled.arguments(r) for r in rows])
-
     def first(self, statement: Prepared, params: Mapping[str, Any] | None = None,
               ) -> tuple[Any, ...] | None:
         """The first row of `statement`, converted by its columns' types, or None."""
@@ -121,9 +116,12 @@ class Cursor:
         self.raw.execute(compiled.sql, compiled.arguments(params))
 
 
-def cursor_of(session: Session) -> Cursor:
-    """A driver cursor inside `session`'s transaction (begun here if it was not yet)."""
-    connection = session.connection()
+def cursor_of(tx: Session | Cursor) -> Cursor:
+    """A driver cursor inside `tx`'s transaction (a session's is begun here if it was not
+    yet); a Cursor is its own."""
+    if isinstance(tx, Cursor):
+        return tx
+    connection = tx.connection()
     driver: Any = connection.connection.driver_connection
     return Cursor(connection.dialect, driver.cursor())
 

@@ -95,7 +95,8 @@ def open_store(settings: Settings | None = None, *, url: str | None = None,
     return Store(engine)
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """`value` as the store writes a JSON column."""
     # JSON columns (the outbox's digests: ~30 MB in a national plan's first sweep) through
     # orjson, 4x faster than the json module; compact, with Vietnamese as UTF-8, not \u escapes.
     return orjson.dumps(value).decode()
@@ -106,11 +107,11 @@ def _create_engine(url: str) -> Engine:
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_text)
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -188,7 +189,7 @@ def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
         NotFoundError: no such instance.
         TransitionError: the event does not apply (completing a waived instance...).
     """
-    cursor = cursor_of(tx) if isinstance(tx, Session) else tx
+    cursor = cursor_of(tx)
     before, timezone = _loaded(cursor, _LOAD_FOR_EVENT, event.instance_id)
     state = apply_event(before.state, event, target=before.target)
     completed_on = (state.completed_at.astimezone(ZoneInfo(timezone)).date()
@@ -204,7 +205,7 @@ def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
 
 def get_instance(tx: Session | Cursor, instance_id: str) -> InstanceView:
     """The instance with this id; NotFoundError if there is none."""
-    cursor = cursor_of(tx) if isinstance(tx, Session) else tx
+    cursor = cursor_of(tx)
     return _loaded(cursor, _LOAD_INSTANCE, instance_id)[0]
 
 
@@ -224,7 +225,7 @@ def _loaded(cursor: Cursor, load: Prepared, instance_id: str) -> tuple[InstanceV
 def instance_id_of(tx: Session | Cursor, *, plan: str, task: str, agency: str,
                    period: str) -> str:
     """The id of the instance with this natural key; NotFoundError if there is none."""
-    cursor = cursor_of(tx) if isinstance(tx, Session) else tx
+    cursor = cursor_of(tx)
     found = cursor.scalar(_FIND_ID, {"plan": plan, "task": task, "agency": agency,
                                      "period": period})
     if found is None:

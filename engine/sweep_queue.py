@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from engine.digest import Digest, DigestItem, Notice, Party, PlanInfo, build_digests
 from engine.escalation import Decider, PlanContext
 from engine.message import subject_of
+from engine.store import json_text
 from engine.tables import AgencyRow, InstanceRow
 from engine.tables_escalation import EscalationRow, OutboxRow
 
@@ -190,8 +191,8 @@ def queue(session: Session, digests: Mapping[str | None, list[Digest]], *, sweep
     for directory, listed in digests.items():
         scope = "" if directory is None else f"{directory}."
         rows += [(sweep_id, f"<sweep{sweep_id}.{scope}{d.recipient.agency}@{domain}>",
-                  d.recipient.agency, subject_of(d), _json_text(d.recipient.emails),
-                  _json_text([a for p in d.cc for a in p.emails]), _json_text(d.to_json()),
+                  d.recipient.agency, subject_of(d), json_text(d.recipient.emails),
+                  json_text([a for p in d.cc for a in p.emails]), json_text(d.to_json()),
                   QUEUED, 0, queued_at) for d in listed]
     sql, order = _queue_sql(dialect)
     if order is None:  # named parameters (psycopg)
@@ -200,11 +201,6 @@ def queue(session: Session, digests: Mapping[str | None, list[Digest]], *, sweep
     else:
         connection.exec_driver_sql(sql, rows if order == list(range(len(order)))
                                    else [tuple(r[i] for i in order) for r in rows])
-
-
-def _json_text(value: Any) -> str:
-    """`value` as engine.store writes a JSON column (orjson: compact, UTF-8), byte for byte."""
-    return orjson.dumps(value).decode()
 
 
 def _queue_sql(dialect: Dialect) -> tuple[str, list[int] | None]:

@@ -224,11 +224,3 @@ def test_a_group_rolled_back_by_sqlite_is_reported_to_every_writer(tmp_path: Pat
     assert ordinals(store) == []
     store.close()
 
-
-def test_executemany_writes_every_row_as_the_orm_would(store: Store) -> None:
-    with store.connections.transaction() as cursor:
-        cursor.executemany(ADD_EVENT, [event(f"i{n}", count=n) for n in range(3)])
-    with store.transaction() as tx:
-        rows = tx.scalars(select(EventRow).order_by(EventRow.instance_id)).all()
-        assert [(r.instance_id, r.count, r.at) for r in rows] == [
-            (f"i{n}", n, AT) for n in range(3)]

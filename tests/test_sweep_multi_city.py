@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import NamedTuple
 
 import orjson
@@ -11,11 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.compile import compile_plan
 from engine.digest import Digest
 from engine.dispatch import dispatch
 from engine.loader import load_directory
-from engine.registry import register_plan
 from engine.settings import Settings
 from engine.spec import Directory, parse_plan_spec
 from engine.store import Store
@@ -23,7 +20,7 @@ from engine.sweep import run_sweep
 from engine.tables_escalation import OutboxRow
 from notifiers.smtp import SmtpNotifier
 from tests.conftest import spec_path
-from tests.test_sweep_support import at, free_port, smtp_server
+from tests.test_sweep_support import at, free_port, register_spec, smtp_server
 
 HANOI, HAIPHONG = "hn-2019-89-tt-cchc", "hp-2019-42-tt-cchc"
 SPECS = {HANOI: spec_path("hanoi/2019-89-tt-cchc.yaml"),
@@ -54,16 +51,6 @@ def directory_of(plan: str) -> Directory:
     return load_directory((path.parent / spec.plan.directory).resolve())
 
 
-def register(store: Store, path: Path) -> None:
-    text = path.read_text("utf-8")
-    spec, source = parse_plan_spec(text, file=str(path))
-    directory_path = (path.parent / spec.plan.directory).resolve()
-    plan = compile_plan(spec, load_directory(directory_path), source=source)
-    with store.transaction() as tx:
-        register_plan(tx, plan, spec_text=text, directory_text=directory_path.read_text("utf-8"),
-                      now=at(2019, 1, 2))
-
-
 def swept(store: Store, *, plan: str | None = None) -> list[Queued]:
     """What one sweep as of YEAR_END queues, rolled back (each call sees the same state)."""
     with Session(store.engine) as session:  # closed without commit: rolled back
@@ -84,7 +71,7 @@ def city_of(queued: Queued) -> str:
 @pytest.fixture
 def two_cities(store: Store) -> Store:
     for path in SPECS.values():
-        register(store, path)
+        register_spec(store, path, now=at(2019, 1, 2))
     return store
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,13 +41,19 @@ def iid(task: str, agency: str, period: str = "2024") -> str:
 
 def register_seed(store: Store, spec_text: str | None = None) -> None:
     """Register plan_specs/hanoi/2024-tt-cchc.yaml (or a variant of its text)."""
-    text_ = spec_text if spec_text is not None else SPEC.read_text("utf-8")
-    spec, source = parse_plan_spec(text_, file=str(SPEC))
-    directory_path = (SPEC.parent / spec.plan.directory).resolve()
+    register_spec(store, SPEC, now=at(2024, 1, 2), spec_text=spec_text)
+
+
+def register_spec(store: Store, path: Path, *, now: dt.datetime,
+                  spec_text: str | None = None) -> None:
+    """Compile and register the plan spec at `path` (or a variant of its text)."""
+    text_ = spec_text if spec_text is not None else path.read_text("utf-8")
+    spec, source = parse_plan_spec(text_, file=str(path))
+    directory_path = (path.parent / spec.plan.directory).resolve()
     plan = compile_plan(spec, load_directory(directory_path), source=source)
     with store.transaction() as tx:
         register_plan(tx, plan, spec_text=text_, directory_text=directory_path.read_text("utf-8"),
-                      now=at(2024, 1, 2))
+                      now=now)
 
 
 def clean_escalation_tables(store: Store) -> None:
