@@ -10,7 +10,10 @@ setup() {
     if [ ! -x .venv/bin/kehoach ] || [ pyproject.toml -nt .venv/.installed ]; then
         echo "Setting up .venv (first run takes a minute or two)..." >&2
         python3 -m venv .venv
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
+        # (A machine whose pip config names missing package folders warns about each; not
+        # ours to report.)
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check uv \
+            2> >(grep -v "is neither a file nor a directory" >&2)
         # Compiled bytecode: this environment sets PYTHONDONTWRITEBYTECODE, and without
         # .pyc files importing Prefect takes three times as long.
         UV_COMPILE_BYTECODE=1 .venv/bin/uv pip install --quiet --python .venv/bin/python -e '.[dev]'
