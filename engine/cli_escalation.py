@@ -69,7 +69,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     store = open_store(settings)
     notifier = notifier_from_settings(settings, via=args.via)
     try:
-        result = dispatch(store, notifiers=notifier, now=utc_now(), retry_now=args.retry_now,
+        result = dispatch(store, notifier=notifier, now=utc_now(), retry_now=args.retry_now,
                           limit=args.limit, settings=settings)
     finally:
         close_notifier(notifier)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +40,6 @@ STATUSES = (QUEUED, SENDING, SENT, FAILED)
 LEASE = dt.timedelta(minutes=10)      # far above a notifier's own timeout (30 s for SMTP)
 BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
-DEFAULT_ROUTE = "*"
 # After this many transient failures in a row the channel is taken to be down: stop, so
 # the remaining messages keep their attempt count and are not all pushed back.
 BREAKER = 5
@@ -83,15 +81,14 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(wait, BACKOFF_MAX)
 
 
-def dispatch(store: Store, *, notifiers: Mapping[str, Notifier] | Notifier, now: dt.datetime,
+def dispatch(store: Store, *, notifier: Notifier, now: dt.datetime,
              retry_now: bool = False, limit: int | None = None,
              settings: Settings | None = None) -> DispatchResult:
     """Send the due messages of the outbox, oldest first, each at most once per run.
 
     Args:
         store: the database; dispatch commits per message (claim, then settle).
-        notifiers: one notifier, or a mapping from recipient agency id to notifier with
-            "*" as the fallback (e.g. a webhook for the agencies that prefer one).
+        notifier: the channel every message goes through (SMTP, a folder, or both).
         now: the moment of this run: backoff and leases are counted from it.
         retry_now: ignore the backoff wait of queued messages (not the lease of claimed ones).
         limit: send at most this many messages.
@@ -104,7 +101,7 @@ def dispatch(store: Store, *, notifiers: Mapping[str, Notifier] | Notifier, now:
         if claim is None:
             break
         last_id = claim.id
-        error = _deliver(claim, notifiers, public_url=settings.public_url)
+        error = _deliver(claim, notifier, public_url=settings.public_url)
         _settle(store, claim, error, token=token, now=now)
         _count(result, claim, error)
         streak = streak + 1 if error is not None and not error.permanent else 0
@@ -130,10 +127,8 @@ def _claim(store: Store, *, after: int, token: str, now: dt.datetime,
         return _Claim(row.id, row.message_id, row.recipient, dict(row.payload), row.attempts)
 
 
-def _deliver(claim: _Claim, notifiers: Mapping[str, Notifier] | Notifier, *,
-             public_url: str) -> DeliveryError | None:
+def _deliver(claim: _Claim, notifier: Notifier, *, public_url: str) -> DeliveryError | None:
     try:
-        notifier = _route(notifiers, claim.recipient)
         message = render_digest(Digest.from_json(claim.payload), message_id=claim.message_id,
                                 public_url=public_url)
         notifier.send(message)
@@ -143,16 +138,6 @@ def _deliver(claim: _Claim, notifiers: Mapping[str, Notifier] | Notifier, *,
         log.exception("outbox %d: unexpected error", claim.id)
         return DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False)
     return None
-
-
-def _route(notifiers: Mapping[str, Notifier] | Notifier, recipient: str) -> Notifier:
-    if not isinstance(notifiers, Mapping):
-        return notifiers
-    chosen = notifiers.get(recipient) or notifiers.get(DEFAULT_ROUTE)
-    if chosen is None:
-        raise DeliveryError(f"no notifier for agency {recipient!r} and no '*' default",
-                            permanent=True)
-    return chosen
 
 
 def _settle(store: Store, claim: _Claim, error: DeliveryError | None, *, token: str,

@@ -50,7 +50,7 @@ def dispatch_task(as_of: dt.datetime, via: Via | None) -> DispatchResult:
     store = store_from(settings)
     notifier = notifier_from_settings(settings, via=via)
     try:
-        result = dispatch(store, notifiers=notifier, now=as_of, settings=settings)
+        result = dispatch(store, notifier=notifier, now=as_of, settings=settings)
     finally:
         close_notifier(notifier)
         store.close()

@@ -57,7 +57,7 @@ if mode == "sweep":
     with store.transaction() as tx:
         run_sweep(tx, now=now)
 else:
-    dispatch(store, notifiers=Recorder(), now=now,
+    dispatch(store, notifier=Recorder(), now=now,
              settings=Settings(public_url="https://kehoach.example.org"))
 """
 NOW = at(2024, 3, 12)
@@ -121,11 +121,11 @@ def test_a_dispatch_killed_midway_loses_nothing_and_repeats_at_most_the_one_in_f
     assert run_child(seeded, "dispatch", kill_at, log, NOW) == -signal.SIGKILL
     states = Counter(r.status for r in outbox(seeded))
     assert states[SENT] == 2 and states[SENDING] == 1
-    early = dispatch(seeded, notifiers=Recorder(log), now=NOW + dt.timedelta(minutes=1),
+    early = dispatch(seeded, notifier=Recorder(log), now=NOW + dt.timedelta(minutes=1),
                      settings=Settings())
     assert SENDING in {r.status for r in outbox(seeded)}  # its lease still holds
     late = NOW + LEASE + dt.timedelta(minutes=1)
-    rest = dispatch(seeded, notifiers=Recorder(log), now=late, settings=Settings())
+    rest = dispatch(seeded, notifier=Recorder(log), now=late, settings=Settings())
     assert early.sent + rest.sent == len(rows) - 2
     assert {r.status for r in outbox(seeded)} == {SENT}
     delivered = Counter(log.read_text().split())

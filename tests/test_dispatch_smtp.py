@@ -52,7 +52,7 @@ def notifier(port: int) -> SmtpNotifier:
 def sweep_and_send(store: Store, port: int, day: tuple[int, int, int]) -> None:
     with store.transaction() as tx:
         run_sweep(tx, now=at(*day))
-    dispatch(store, notifiers=notifier(port), now=at(*day, hour=9), settings=SETTINGS)
+    dispatch(store, notifier=notifier(port), now=at(*day, hour=9), settings=SETTINGS)
 
 
 def body(mail: EmailMessage, subtype: str = "plain") -> str:
@@ -118,16 +118,16 @@ def test_smtp_down_then_back_up_delivers_every_message_once(seeded: Store) -> No
     with seeded.transaction() as tx:
         run_sweep(tx, now=at(2024, 2, 21))
     total = len(outbox(seeded))
-    down = dispatch(seeded, notifiers=notifier(port), now=at(2024, 2, 21, 9), settings=SETTINGS)
+    down = dispatch(seeded, notifier=notifier(port), now=at(2024, 2, 21, 9), settings=SETTINGS)
     assert down.sent == 0 and down.stopped_early and down.retrying == 5
     waiting = [r for r in outbox(seeded) if r.attempts]
     assert all(r.status == QUEUED and "unreachable" in (r.last_error or "") for r in waiting)
     assert all(r.next_attempt_at == at(2024, 2, 21, 9) + backoff(1) for r in waiting)
-    early = dispatch(seeded, notifiers=notifier(port), now=at(2024, 2, 21, 9),
+    early = dispatch(seeded, notifier=notifier(port), now=at(2024, 2, 21, 9),
                      settings=SETTINGS)
     assert early.sent == 0  # the first five wait for their backoff; the channel is still down
     for _controller, sink in smtp_server(port):
-        up = dispatch(seeded, notifiers=notifier(port), now=at(2024, 2, 21, 9, ) +
+        up = dispatch(seeded, notifier=notifier(port), now=at(2024, 2, 21, 9, ) +
                       dt.timedelta(minutes=2), settings=SETTINGS)
         assert up.sent == total
         assert Counter(sink.message_ids()) == Counter({r.message_id: 1 for r in outbox(seeded)})
@@ -138,10 +138,10 @@ def test_retry_now_skips_the_backoff(seeded: Store, smtp: tuple[Controller, Sink
     controller, sink = smtp
     with seeded.transaction() as tx:
         run_sweep(tx, now=at(2024, 2, 6))
-    dispatch(seeded, notifiers=notifier(free_port()), now=at(2024, 2, 6, 9), settings=SETTINGS)
-    waiting = dispatch(seeded, notifiers=notifier(controller.port), now=at(2024, 2, 6, 9),
+    dispatch(seeded, notifier=notifier(free_port()), now=at(2024, 2, 6, 9), settings=SETTINGS)
+    waiting = dispatch(seeded, notifier=notifier(controller.port), now=at(2024, 2, 6, 9),
                        settings=SETTINGS)
-    now = dispatch(seeded, notifiers=notifier(controller.port), now=at(2024, 2, 6, 9),
+    now = dispatch(seeded, notifier=notifier(controller.port), now=at(2024, 2, 6, 9),
                    retry_now=True, settings=SETTINGS)
     assert now.sent == 5 and len(sink.envelopes) == len(outbox(seeded)) == waiting.sent + 5
 
@@ -155,7 +155,7 @@ def test_an_invalid_or_refused_address_fails_that_message_only(
         tx.execute(update(AgencyRow).where(AgencyRow.id == "so-tu-phap")
                    .values(emails=["refuse-me@hanoi.example.org"]))
         run_sweep(tx, now=at(2024, 2, 6))
-    result = dispatch(seeded, notifiers=notifier(controller.port), now=at(2024, 2, 6, 9),
+    result = dispatch(seeded, notifier=notifier(controller.port), now=at(2024, 2, 6, 9),
                       settings=SETTINGS)
     assert result.failed == 1 and result.sent == len(outbox(seeded)) - 1
     with seeded.transaction() as tx:
@@ -165,6 +165,6 @@ def test_an_invalid_or_refused_address_fails_that_message_only(
     assert "invalid e-mail address 'not an address'" in (failed[0].last_error or "")
     # The Cc (Sở Nội vụ) accepted it: delivered, not to be sent again, the refusal on record.
     assert "refuse-me@hanoi.example.org (550" in (sent["so-tu-phap"].last_error or "")
-    again = dispatch(seeded, notifiers=notifier(controller.port), now=at(2024, 2, 7),
+    again = dispatch(seeded, notifier=notifier(controller.port), now=at(2024, 2, 7),
                      retry_now=True, settings=SETTINGS)
     assert (again.sent, again.failed) == (0, 0)  # failed for good: not retried, still listed

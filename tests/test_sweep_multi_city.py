@@ -152,7 +152,7 @@ def test_each_mail_sent_goes_to_one_city_only(two_cities: Store) -> None:
     for controller, sink in smtp_server(free_port()):
         notifier = SmtpNotifier(host="127.0.0.1", port=controller.port,
                                 sender="kehoach@example.org", timeout=5)
-        result = dispatch(two_cities, notifiers=notifier, now=YEAR_END,
+        result = dispatch(two_cities, notifier=notifier, now=YEAR_END,
                           settings=Settings(public_url="https://kehoach.example.org"))
         with two_cities.transaction() as tx:
             queued = set(tx.scalars(select(OutboxRow.message_id)))
