@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import yaml
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -49,6 +48,7 @@ from engine.sweep_queue import (
 from engine.tables import InstanceRow, PlanRow, RevisionRow, TaskRow
 from engine.tables_escalation import EscalationRow, SweepRow
 from engine.workdays import WorkCalendar
+from engine.yamltext import load_sections
 
 log = logging.getLogger(__name__)
 # Message-IDs are fixed when a digest is queued; ".invalid" (RFC 2606) can name no real host.
@@ -197,11 +197,11 @@ def _read_stored_directory(directory_yaml: str) -> tuple[
     """The calendar overrides, groups and id of a stored directory.
 
     The directory was validated when the plan was registered; a national one lists
-    thousands of agencies, so only the parts the sweep needs are read (C YAML loader).
+    thousands of agencies, so only the sections the sweep needs are built.
     The id is the stored text's rather than plan_directories': plans registered before
     that table existed have no row there, and the text is parsed here anyway.
     """
-    data = yaml.load(directory_yaml, Loader=yaml.CSafeLoader) or {}
+    data = load_sections(directory_yaml, ("directory", "groups", "calendar"))
     groups = [Group.model_validate(g) for g in data.get("groups") or ()]
     return (CalendarOverrides.model_validate(data.get("calendar") or {}),
             {g.id: g.members for g in groups}, str(data["directory"]["id"]))
