@@ -29,7 +29,7 @@ from engine.store import NotFoundError
 
 PROBLEM_BASE = "https://kehoach.example.org/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-NOT_FOUND_VI = {"instance": "phiên bản nhiệm vụ", "plan": "kế hoạch", "token": "token"}
+NOT_FOUND_VI = {"instance": "đầu việc", "plan": "kế hoạch", "token": "token"}
 
 
 class ApiError(KehoachError):
@@ -118,7 +118,7 @@ def _not_found(exc: Exception) -> Problem:
 def _transition(exc: Exception) -> Problem:
     assert isinstance(exc, TransitionError)
     return Problem(409, "transition-refused", "Xung đột trạng thái",
-                   f"Không thể ghi nhận thay đổi cho phiên bản '{exc.instance_id}' ở trạng thái "
+                   f"Không thể ghi nhận thay đổi cho đầu việc '{exc.instance_id}' ở trạng thái "
                    "hiện tại của nó. Tải lại trạng thái rồi thử lại.")
 
 

@@ -130,7 +130,7 @@ DECLARED = "declared for OpenAPI; DeliveryRoute answers it"
 
 
 @deliveries.post("/instances/{instance_id}/complete", response_model=InstancePublic,
-                 summary="Báo hoàn thành một phiên bản nhiệm vụ",
+                 summary="Báo hoàn thành một đầu việc",
                  openapi_extra=request_schema(CompletionCreate, required=False))
 async def complete_instance(instance_id: InstanceId, credentials: BearerDep,
                             idempotency_key: IdempotencyKey = None,
@@ -139,7 +139,7 @@ async def complete_instance(instance_id: InstanceId, credentials: BearerDep,
 
 
 @deliveries.post("/instances/{instance_id}/progress", response_model=InstancePublic,
-                 summary="Báo tiến độ (số lượng) của một phiên bản có chỉ tiêu",
+                 summary="Báo tiến độ (số lượng) của một đầu việc có chỉ tiêu",
                  openapi_extra=request_schema(ProgressCreate))
 async def report_progress(instance_id: InstanceId, credentials: BearerDep,
                           idempotency_key: IdempotencyKey = None,
@@ -157,7 +157,7 @@ async def complete_by_key(plan: PlanId, task: TaskId, credentials: BearerDep,
 
 
 @router.get("/agencies/{agency}/instances", response_model=InstanceListPublic,
-            summary="Các phiên bản nhiệm vụ do một cơ quan chủ trì")
+            summary="Các đầu việc do một cơ quan chủ trì")
 async def agency_instances(agency: AgencyId, caller: CallerDep, state: StateDep,
                            plan: Annotated[Slug | None, Query()] = None,
                            status: Annotated[Status | None, Query()] = None,

@@ -149,7 +149,7 @@ def authorize_instance(tx: Session | Cursor, caller: Caller, directories: PlanDi
         raise NotFoundError("instance", instance_id)
     plan, _, agency, _ = parts
     authorize_lead(tx, caller, directories, plan=plan, agency=agency,
-                   what=f"phiên bản '{instance_id}'")
+                   what=f"đầu việc '{instance_id}'")
 
 
 def record_work(tx: Session | Cursor, caller: Caller, instance_id: str,
@@ -186,15 +186,15 @@ def complete_by_key(tx: Session | Cursor, caller: Caller, directories: PlanDirec
 def _refusal(view: InstanceView, kind: EventKind) -> ConflictError:
     state = view.state
     if state.waived_at:
-        return ConflictError("instance-waived", f"Phiên bản '{view.id}' đã được miễn/hủy (lý "
+        return ConflictError("instance-waived", f"Đầu việc '{view.id}' đã được miễn/hủy (lý "
                              f"do: {state.waived_reason or 'không ghi'}) nên không ghi nhận được. "
                              "Liên hệ cơ quan theo dõi kế hoạch nếu cần khôi phục.")
     if state.completed_at and kind is EventKind.COMPLETED:
         when = f"{state.completed_at.astimezone(LOCAL):%H:%M %d/%m/%Y}"
-        return ConflictError("already-completed", f"Phiên bản '{view.id}' đã được ghi nhận "
+        return ConflictError("already-completed", f"Đầu việc '{view.id}' đã được ghi nhận "
                              f"hoàn thành lúc {when}; không cần gửi lại. Để gửi lại an toàn, "
                              "dùng header Idempotency-Key.")
-    return ConflictError("transition-refused", f"Không ghi nhận được thay đổi cho phiên bản "
+    return ConflictError("transition-refused", f"Không ghi nhận được thay đổi cho đầu việc "
                          f"'{view.id}' ở trạng thái hiện tại.")
 
 

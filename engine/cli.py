@@ -160,7 +160,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     table = Table(title=f"Kế hoạch {number}: {header.title} — {header.year}",
                   show_lines=True, title_justify="left")
     for name in ("STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời hạn", "Hạn thực tế",
-                 "Số phiên bản"):
+                 "Số đầu việc"):
         table.add_column(name, overflow="fold")
     counts = Counter(i.task for i in plan.instances)
     for n, task in enumerate(plan.spec.tasks, 1):

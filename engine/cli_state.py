@@ -191,7 +191,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return EXIT_OK
     table = Table(title=f"{args.plan} — tình trạng đến {as_of.astimezone(LOCAL):%d/%m/%Y}")
-    for name in ("Phiên bản", "Hạn", "Tình trạng", "Trễ (ngày LV)", "Tiến độ", "Chờ"):
+    for name in ("Đầu việc", "Hạn", "Tình trạng", "Trễ (ngày LV)", "Tiến độ", "Chờ"):
         table.add_column(name, overflow="fold")
     for r in rows[:200]:
         table.add_row(r.id, f"{r.due.astimezone(LOCAL):%d/%m/%Y}" if r.due else "thường xuyên",

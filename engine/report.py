@@ -19,9 +19,9 @@ from engine.status import STATUS_LABELS_VI, Status
 from engine.tables import AgencyRow, TaskRow
 
 HEADERS_VI = ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời hạn",
-              "Số phiên bản", *[STATUS_LABELS_VI[s] for s in Status], "Tỷ lệ hoàn thành",
+              "Số đầu việc", *[STATUS_LABELS_VI[s] for s in Status], "Tỷ lệ hoàn thành",
               "Tỷ lệ đúng hạn"]
-AGENCY_HEADERS_VI = ["Xếp hạng", "Cơ quan", "Số phiên bản", *[STATUS_LABELS_VI[s] for s in Status],
+AGENCY_HEADERS_VI = ["Xếp hạng", "Cơ quan", "Số đầu việc", *[STATUS_LABELS_VI[s] for s in Status],
                      "Tỷ lệ hoàn thành", "Tỷ lệ đúng hạn", "Số ngày trễ (trung vị)",
                      "Số ngày trễ (nhiều nhất)"]
 

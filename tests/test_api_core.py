@@ -134,7 +134,7 @@ def test_a_calendar_token_cannot_change_anything(sqlite_api: Api) -> None:
 
 def test_unknown_instances_and_plans_are_404(api: Api) -> None:
     assert_problem(api.post(complete_path(iid("khong-co", "so-y-te")), {}), 404, "not-found",
-                   "Không tìm thấy phiên bản nhiệm vụ")
+                   "Không tìm thấy đầu việc")
     assert_problem(api.post(complete_path("khong-co-dau-hai-cham"), {}), 404, "not-found")
     assert_problem(api.post(complete_path("kh-khac:ban-hanh:so-y-te:2024"), {}), 404,
                    "not-found", "kế hoạch")
