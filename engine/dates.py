@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 import pendulum
 
@@ -139,6 +140,15 @@ class Continuous(DueRule):
         return [Occurrence(year_period(year), None, None)]
 
 
+class DayCounter(Protocol):
+    """What a relative deadline asks of a calendar (engine.workdays.WorkCalendar, or the
+    stored ordinals of engine.relative.OrdinalCalendar)."""
+
+    def add_working_days(self, day: date, n: int) -> date: ...
+
+    def roll_forward(self, day: date) -> date: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Relative(DueRule):
     """Due a number of days after another task is done: "trong 05 ngày làm việc sau x"."""
@@ -151,7 +161,7 @@ class Relative(DueRule):
         # The date depends on when `after` is done; the compiler resolves it from there.
         return []
 
-    def due_after(self, event_day: date, calendar: WorkCalendar) -> date:
+    def due_after(self, event_day: date, calendar: DayCounter) -> date:
         """The due date when the predecessor was done on `event_day`.
 
         A period in days starts the day after its event (Civil Code 2015, art. 147), and

@@ -107,6 +107,22 @@ class Cursor:
             values[i] = process(values[i])
         return tuple(values)
 
+    def all(self, statement: Prepared, params: Mapping[str, Any] | None = None,
+            ) -> list[tuple[Any, ...]]:
+        """Every row of `statement`, converted by its columns' types."""
+        compiled = statement.compiled(self.dialect)
+        self._execute(compiled, params or {})
+        rows = self.raw.fetchall()
+        if not compiled.results:
+            return [tuple(row) for row in rows]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, process in compiled.results:
+                values[i] = process(values[i])
+            converted.append(tuple(values))
+        return converted
+
     def scalar(self, statement: Prepared, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row, or None."""
         row = self.first(statement, params)

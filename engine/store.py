@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.driver import Connections, Cursor, Prepared, cursor_of
 from engine.errors import KehoachError
+from engine.relative import follow_predecessor
 from engine.settings import Settings
 from engine.status import Event, EventKind, InstanceState, TransitionError, apply_event
 from engine.tables import EventRow, InstanceRow, PlanRow, WorkdayRow
@@ -160,7 +161,7 @@ _LOAD = (
            InstanceRow.period, InstanceRow.printed_due, InstanceRow.due_date,
            InstanceRow.due_at, InstanceRow.target, InstanceRow.completed_at,
            InstanceRow.progress, InstanceRow.waived_at, InstanceRow.waived_reason,
-           PlanRow.timezone)
+           PlanRow.timezone, PlanRow.spec_hash, InstanceRow.completed_on)
     .join(PlanRow, PlanRow.id == InstanceRow.plan_id)
     .where(InstanceRow.id == bindparam("instance_id")))
 _LOAD_INSTANCE = Prepared(_LOAD)
@@ -190,7 +191,8 @@ def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
         TransitionError: the event does not apply (completing a waived instance...).
     """
     cursor = cursor_of(tx)
-    before, timezone = _loaded(cursor, _LOAD_FOR_EVENT, event.instance_id)
+    before, (timezone, spec_hash, was_completed_on) = _loaded(cursor, _LOAD_FOR_EVENT,
+                                                              event.instance_id)
     state = apply_event(before.state, event, target=before.target)
     completed_on = (state.completed_at.astimezone(ZoneInfo(timezone)).date()
                     if state.completed_at else None)
@@ -199,6 +201,9 @@ def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
         "completed_on": completed_on, "progress": state.progress,
         "waived_at": state.waived_at, "waived_reason": state.waived_reason})
     cursor.execute(_APPEND_EVENT, _event_values(before.plan, event))
+    if completed_on != was_completed_on:  # relative deadlines count from this day
+        follow_predecessor(cursor, plan=before.plan, spec_hash=spec_hash, timezone=timezone,
+                           task=before.task, instance_id=before.id)
     return InstanceView(before.id, before.plan, before.task, before.agency, before.period,
                         before.printed_due, before.due_date, before.due_at, before.target, state)
 
@@ -209,17 +214,19 @@ def get_instance(tx: Session | Cursor, instance_id: str) -> InstanceView:
     return _loaded(cursor, _LOAD_INSTANCE, instance_id)[0]
 
 
-def _loaded(cursor: Cursor, load: Prepared, instance_id: str) -> tuple[InstanceView, str]:
-    """The instance and its plan's time zone; NotFoundError if there is none."""
+def _loaded(cursor: Cursor, load: Prepared, instance_id: str,
+            ) -> tuple[InstanceView, tuple[str, str, dt.date | None]]:
+    """The instance, and its plan's time zone and spec hash and the instance's local
+    completion day; NotFoundError if there is none."""
     row = cursor.first(load, {"instance_id": instance_id})
     if row is None:
         raise NotFoundError("instance", instance_id)
     (found, plan, task, agency, period, printed_due, due_date, due_at, target, completed_at,
-     progress, waived_at, waived_reason, timezone) = row
+     progress, waived_at, waived_reason, timezone, spec_hash, completed_on) = row
     state = InstanceState(completed_at=completed_at, progress=progress, waived_at=waived_at,
                           waived_reason=waived_reason)
     return InstanceView(found, plan, task, agency, period, printed_due, due_date, due_at,
-                        target, state), timezone
+                        target, state), (timezone, spec_hash, completed_on)
 
 
 def instance_id_of(tx: Session | Cursor, *, plan: str, task: str, agency: str,
