@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from engine.cli import EXIT_OK, out
 from engine.cli_state import parse_moment
 from engine.dispatch import STATUSES, dispatch, list_outbox
+from engine.escalation import DEFAULT_POLICY, LEVEL_LABELS_VI
 from engine.settings import Settings
 from engine.store import open_store, utc_now
 from engine.sweep import run_sweep
@@ -56,12 +58,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
               f"{len(result.messages)} thư chờ gửi")
     for plan in result.skipped:
         out.print(f"  {plan}: đã quét đến thời điểm này hoặc muộn hơn — không có gì mới")
-    table = Table("Mức", "Số nhiệm vụ", title_justify="left")
-    for level, count in result.reached.items():
-        table.add_row(level, str(count))
+    table = Table("Mức", "Số đầu việc", title_justify="left")
+    for level, count in _in_policy_order(result.reached):
+        table.add_row(LEVEL_LABELS_VI.get(level, level), str(count))
     if result.reached:
         out.print(table)
     return EXIT_OK
+
+
+def _in_policy_order(reached: Mapping[str, int]) -> list[tuple[str, int]]:
+    """The levels of the default policy in the order they are reached, then any other."""
+    order = {level.name: n for n, level in enumerate(DEFAULT_POLICY.levels)}
+    return sorted(reached.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
 
 
 def cmd_dispatch(args: argparse.Namespace) -> int:

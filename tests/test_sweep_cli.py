@@ -24,7 +24,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_sweep_dispatch_and_list(capsys: pytest.CaptureFixture[str], home: Path) -> None:
     assert run(capsys, "register", str(HN24))[0] == 0
     code, out, _ = run(capsys, "sweep", "--as-of", "2024-02-06")
-    assert code == 0 and "Quét nhắc việc tính đến 06/02/2024" in out and "reminder" in out
+    assert code == 0 and "Quét nhắc việc tính đến 06/02/2024" in out and "Nhắc việc" in out
     code, out, _ = run(capsys, "outbox", "list", "--status", "queued")
     assert code == 0 and "chờ gửi" in out and "[Nhắc việc] Sở Y tế" in out
     code, out, _ = run(capsys, "dispatch", "--via", "folder")
@@ -35,6 +35,17 @@ def test_sweep_dispatch_and_list(capsys: pytest.CaptureFixture[str], home: Path)
     assert "không có gì mới" in out
     code, out, _ = run(capsys, "outbox", "list", "--status", "sent")
     assert f"{sent} thư" in out
+
+
+def test_the_sweep_summary_names_levels_in_vietnamese_in_the_order_reached(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "register", str(HN24))[0] == 0
+    code, out, _ = run(capsys, "sweep", "--as-of", "2024-05-06")
+    assert code == 0 and "Số đầu việc" in out
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    levels = [row.split("│")[1].strip() for row in rows]
+    assert levels == ["Nhắc việc", "Quá hạn", "Đôn đốc", "Báo cáo lãnh đạo"]
+    assert not any(word in out for word in ("reminder", "overdue", "urge", "leadership"))
 
 
 def test_an_unknown_plan_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
