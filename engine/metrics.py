@@ -139,9 +139,15 @@ def workday_ordinal(session: Session, *, plan: str, day: dt.date) -> int | None:
         WorkdayRow.plan_id == plan, WorkdayRow.day == day))
 
 
-def _lagging_first(row: MetricRow) -> tuple[int, float, str]:
+def lag_rank(row: MetricRow) -> tuple[int, float]:
+    """How far behind a row is, most behind first: most overdue, then lowest completion
+    (no rate at all last)."""
     rate = row.completion_rate
-    return (-row.counts[Status.OVERDUE], rate if rate is not None else 2.0, row.key)
+    return -row.counts[Status.OVERDUE], rate if rate is not None else 2.0
+
+
+def _lagging_first(row: MetricRow) -> tuple[tuple[int, float], str]:
+    return lag_rank(row), row.key
 
 
 def status_expr(as_of: dt.datetime) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.metrics import MetricRow, end_of_window, rollup, window
+from engine.metrics import MetricRow, end_of_window, lag_rank, rollup, window
 from engine.queries import require_plan
+from engine.spec import GROUP_PREFIX
 from engine.status import STATUS_LABELS_VI, Status
-from engine.tables import AgencyRow, TaskRow
+from engine.store import NotFoundError
+from engine.tables import AgencyRow, RevisionRow, TaskRow
+from engine.yamltext import load_sections
 
 HEADERS_VI = ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời hạn",
               "Số đầu việc", *[STATUS_LABELS_VI[s] for s in Status], "Tỷ lệ hoàn thành",
@@ -58,25 +62,63 @@ def build_report(session: Session, *, plan: str, period: str,
     as_of = as_of or end_of_window(win, ZoneInfo(row.timezone))
     names = {a.id: a.name for a in session.scalars(
         select(AgencyRow).where(AgencyRow.plan_id == plan))}
+    names |= _group_names(session, row.id, row.revision)
     by_task = {m.key: m for m in rollup(session, plan=plan, period=period, by="task",
                                         as_of=as_of)}
     tasks = [(_task_cells(t, names), by_task.get(t.id, MetricRow(t.id)))
              for t in session.scalars(select(TaskRow).where(TaskRow.plan_id == plan)
                                       .order_by(TaskRow.position))]
-    agencies = [(names.get(m.key, m.key), m)
-                for m in rollup(session, plan=plan, period=period, by="agency", as_of=as_of)]
+    # Agencies equally behind are listed by name, as a reader looks them up, not by id.
+    agencies = sorted(((names.get(m.key, m.key), m) for m in rollup(
+        session, plan=plan, period=period, by="agency", as_of=as_of)),
+        key=lambda item: (lag_rank(item[1]), vietnamese_sort_key(item[0])))
     totals = rollup(session, plan=plan, period=period, by="plan", as_of=as_of)
     return Report(plan, row.number, row.title, period, win.start, win.end, as_of,
                   totals[0] if totals else MetricRow(plan), tasks, agencies)
 
 
+def _group_names(session: Session, plan: str, revision: int) -> dict[str, str]:
+    """The plan's directory groups by reference ("group:so-ban-nganh" -> "Các Sở, ban,
+    ngành Thành phố"): groups are kept only in the directory text stored with a revision."""
+    stored = session.get(RevisionRow, (plan, revision))
+    if stored is None:
+        raise NotFoundError("plan revision", f"{plan}@{revision}")
+    groups = load_sections(stored.directory_yaml, ("groups",)).get("groups") or ()
+    return {f"{GROUP_PREFIX}{g['id']}": str(g["name"]) for g in groups}
+
+
 def _task_cells(task: TaskRow, names: dict[str, str]) -> dict[str, Any]:
     def show(refs: list[str]) -> str:
-        return "; ".join(names.get(r, r.removeprefix("group:")) for r in refs)
+        return "; ".join(names.get(r, r.removeprefix(GROUP_PREFIX)) for r in refs)
 
     return {"task": task.id, "position": task.position, "title": task.title,
             "lead": show(task.lead), "coordinators": show(task.coordinators),
             "due_phrase": task.due_phrase}
+
+
+# Vietnamese alphabetical order (CLDR "vi"): letters a ă â b c d đ e ê ... o ô ơ ... u ư ...
+# first; then tones, none < huyền < hỏi < ngã < sắc < nặng; then lower before upper case.
+_LETTER_RANK = {c: 0x110000 + n for n, c in enumerate("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")}
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vietnamese_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...],
+                                            str]:
+    """A key sorting `text` in Vietnamese alphabetical order, without system locales.
+
+    Letters compare first ("Đông Anh" after "Dương Xá", before "Gia Lâm"), then tone marks
+    ("Ma" < "Mà" < "Mả" < "Mã" < "Má" < "Mạ"), then case. Other characters (spaces,
+    digits, punctuation) sort before letters, by code point.
+    """
+    letters, tones, cases = [], [], []
+    for char in unicodedata.normalize("NFC", text):
+        marks = unicodedata.normalize("NFD", char)
+        toneless = unicodedata.normalize("NFC", "".join(m for m in marks if m not in _TONE_RANK))
+        lower = toneless.lower() or char  # a lone tone mark stays itself
+        letters.append(_LETTER_RANK.get(lower, ord(lower[0])))
+        tones.append(max((_TONE_RANK.get(m, 0) for m in marks), default=0))
+        cases.append(int(toneless != lower))
+    return tuple(letters), tuple(tones), tuple(cases), text
 
 
 def percent(value: float | None) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.metrics import MetricRow, rollup
 from engine.queries import require_plan
-from engine.report import Report, build_report, percent
+from engine.report import Report, build_report, percent, vietnamese_sort_key
 from engine.status import STATUS_LABELS_VI, Status
 from engine.tables import AgencyRow, InstanceRow
 
@@ -43,7 +43,7 @@ def build_html_report(session: Session, *, plan: str, period: str,
     names = {a.id: a.short or a.name for a in session.scalars(
         select(AgencyRow).where(AgencyRow.plan_id == plan))}
     heat = _heat_map(session, plan=plan, months=months, as_of=report.as_of)
-    agencies = sorted(heat, key=lambda a: names.get(a, a))
+    agencies = sorted(heat, key=lambda agency: vietnamese_sort_key(names.get(agency) or agency))
     template = _env.get_template("report.html.j2")
     return template.render(
         report=report, statuses=list(Status), labels=STATUS_LABELS_VI, colours=COLOURS,
