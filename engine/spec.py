@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from email.errors import HeaderDefect, HeaderParseError
+from email.headerregistry import Address
+from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
-from engine.errors import DuplicateIdError, SpecSyntaxError
+from engine.errors import DuplicateIdError, Location, SpecSyntaxError
 from engine.yamltext import SourceText, parse_yaml
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -16,6 +28,37 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 # A lead or coordinator is an agency id, or a group id written "group:<id>".
 AgencyRef = Annotated[str, StringConstraints(pattern=r"^(group:)?[a-z0-9]+(?:-[a-z0-9]+)*$")]
 GROUP_PREFIX = "group:"
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    # "localtime" is the server's own zone, not a place: a plan must name its city's zone.
+    return frozenset(available_timezones()) - {"localtime"}
+
+
+def _check_timezone(name: str) -> str:
+    # Checked here, not left to pendulum or zoneinfo at compile or sweep time: they raise
+    # their own errors, which name neither the file nor the line.
+    if name not in _known_zones():
+        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as "
+                         "'Asia/Ho_Chi_Minh'")
+    return name
+
+
+def _check_email(address: str) -> str:
+    # A bare address: the agency's name is added as the display name when a mail is sent.
+    try:
+        parsed = Address(addr_spec=address)
+    except (HeaderDefect, HeaderParseError, ValueError, IndexError):
+        parsed = None
+    if parsed is None or not parsed.username or "." not in parsed.domain:
+        raise ValueError(f"{address!r} is not an e-mail address: write one bare address "
+                         "per item (user@example.org), without a name or '<>'")
+    return address
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+Email = Annotated[str, AfterValidator(_check_email)]
 
 AgencyKind = Literal[
     "issuer",      # UBND thành phố: top of the escalation chain
@@ -44,7 +87,7 @@ class Agency(Strict):
     name: str = Field(min_length=1)
     short: str | None = None
     kind: AgencyKind
-    emails: tuple[str, ...] = ()
+    emails: tuple[Email, ...] = ()
     aliases: tuple[str, ...] = ()
     parent: Slug | None = None
     note: str | None = None
@@ -111,7 +154,7 @@ class PlanHeader(Strict):
     issuer: Slug
     monitor: Slug
     directory: str
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: TimeZoneName = "Asia/Ho_Chi_Minh"
     calendar: Literal["VN"] = "VN"
     issued: dt.date | None = None
     source: str | None = None
@@ -161,7 +204,7 @@ def parse_plan_spec(text: str, *, file: str) -> tuple[PlanSpec, SourceText]:
         SpecSyntaxError: not YAML, a missing or unknown field, a value of the wrong type.
         DuplicateIdError: two tasks with one id.
     """
-    source = parse_yaml(text, file=file)
+    source = _parse(text, file=file)
     spec = _validate(PlanSpec, source)
     _check_unique(source, "tasks", "task")
     return spec, source
@@ -169,10 +212,51 @@ def parse_plan_spec(text: str, *, file: str) -> tuple[PlanSpec, SourceText]:
 
 def parse_directory(text: str, *, file: str) -> tuple[Directory, SourceText]:
     """Parse an agency directory from YAML text (errors as for `parse_plan_spec`)."""
-    source = parse_yaml(text, file=file)
+    source = _parse(text, file=file)
     directory = _validate(Directory, source)
     _check_unique(source, "agencies", "agency", also="groups")
     return directory, source
+
+
+def _parse(text: str, *, file: str) -> SourceText:
+    try:
+        return parse_yaml(text, file=file)
+    except SpecSyntaxError:
+        raise
+    except (ValueError, OverflowError, TypeError, yaml.YAMLError) as exc:
+        # YAML reads 2024-02-30 as a date, and the date constructor refuses it; a tag such
+        # as !!binary can fail the same way. The parser says what, not where.
+        problem = getattr(exc, "problem", None) or str(exc)
+        found = _bad_scalar(text)
+        if found is None:
+            raise SpecSyntaxError(f"not valid YAML: {problem}", location=Location(file)) from None
+        line, path, node = found
+        what = "a valid date" if node.tag.endswith(":timestamp") else "readable"
+        raise SpecSyntaxError(f"{node.value!r} is not {what} ({problem})",
+                              location=Location(file, line), field=_dotted(path) or None,
+                              ) from None
+
+
+def _bad_scalar(text: str) -> tuple[int, tuple[Any, ...], yaml.ScalarNode] | None:
+    """The line, path and node of the first scalar the safe loader cannot construct."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())] if root else []
+        while stack:
+            node, path = stack.pop()
+            if isinstance(node, yaml.ScalarNode):
+                try:
+                    loader.construct_object(node)
+                except (ValueError, OverflowError, yaml.YAMLError):
+                    return node.start_mark.line + 1, path, node
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(reversed([(v, (*path, k.value)) for k, v in node.value]))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(reversed([(v, (*path, i)) for i, v in enumerate(node.value)]))
+    finally:
+        loader.dispose()
+    return None
 
 
 def _validate(model: type[M], source: SourceText) -> M:
@@ -193,6 +277,8 @@ def _describe(error: Any) -> str:
         return "this field is required"
     if kind == "extra_forbidden":
         return "unknown field (check its spelling)"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
     if kind == "string_pattern_mismatch":
         return (f"{error['input']!r} is not a valid id: use lower-case ASCII letters, digits "
                 "and single hyphens (an agency group is written 'group:<id>')")
