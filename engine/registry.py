@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import islice, repeat
 from operator import attrgetter
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from engine.tables import (
     TaskRow,
     WorkdayRow,
 )
+from engine.yamltext import load_sections
 
 CHUNK = 20_000
 T = TypeVar("T")
@@ -37,7 +39,10 @@ Progress = Callable[[int], None]
 
 @dataclass
 class RegistrationDiff:
-    """What a registration changed: instance ids added, removed (waived), due moved."""
+    """What a registration changed: instance ids added, removed (waived), due moved.
+
+    `due_changed` holds (instance id, old due, new due), both ISO 8601 in the plan's time zone.
+    """
 
     plan: str
     revision: int
@@ -68,7 +73,8 @@ def register_plan(session: Session, plan: CompiledPlan, *, spec_text: str, direc
     restored. Registering the same texts again changes nothing.
 
     Raises:
-        SpecError: another plan id was registered under the same number and year.
+        SpecError: another plan id was registered under the same number and year, or the
+            plan id is registered for another year or agency directory.
     """
     with collector_paused():
         return _register(session, plan, spec_text=spec_text, directory_text=directory_text,
@@ -83,6 +89,8 @@ def _register(session: Session, plan: CompiledPlan, *, spec_text: str, directory
     _check_number(session, plan)
     if existing is not None and existing.spec_hash == fingerprint:
         return RegistrationDiff(header.id, existing.revision, unchanged=True)
+    if existing is not None:
+        _check_same_plan(session, existing, plan)
     revision = existing.revision + 1 if existing else 1
     if existing is None:
         session.add(PlanRow(id=header.id, number=header.number, title=header.title,
@@ -116,6 +124,25 @@ def _check_number(session: Session, plan: CompiledPlan) -> None:
                         field="plan.id")
 
 
+def _check_same_plan(session: Session, row: PlanRow, plan: CompiledPlan) -> None:
+    # A revision keeps recorded state by instance id; another year or city has other
+    # instances, so "revising" to it would waive every recorded one. The API also takes a
+    # plan's directory to be fixed once registered.
+    header, directory = plan.spec.plan, plan.directory.directory.id
+    stored_text = session.scalar(select(RevisionRow.directory_yaml).where(
+        RevisionRow.plan_id == row.id, RevisionRow.revision == row.revision))
+    stored = load_sections(stored_text or "", ("directory",)).get("directory") or {}
+    old_directory = str(stored.get("id", directory))
+    if row.year == header.year and old_directory == directory:
+        return
+    changed = "year" if row.year != header.year else "directory"
+    raise SpecError(
+        f"plan {row.id!r} is registered for {row.year} with directory {old_directory!r}; "
+        f"this spec is for {header.year} with directory {directory!r}. A revision cannot "
+        f"change the plan's year or directory: give this plan a new plan id",
+        field=f"plan.{changed}")
+
+
 def _update_header(row: PlanRow, plan: CompiledPlan, revision: int, fingerprint: str,
                    now: dt.datetime) -> None:
     header = plan.spec.plan
@@ -140,6 +167,7 @@ def _revise(session: Session, plan: CompiledPlan, revision: int, *, now: dt.date
         InstanceRow.plan_id == plan_id))}
     compiled = {i.id: i for i in plan.instances}
     ordinals = workday_ordinals(plan)
+    zone = ZoneInfo(plan.spec.plan.timezone)
     diff = RegistrationDiff(plan_id, revision)
     diff.added = [i for i in compiled if i not in stored]
     _insert_instances(session, plan, [compiled[i] for i in diff.added], progress)
@@ -154,7 +182,8 @@ def _revise(session: Session, plan: CompiledPlan, revision: int, *, now: dt.date
             record_event(session, Event(iid, EventKind.RESTORED, now, actor, "register",
                                         reason=f"restored in revision {revision}"))
         if new is not None and new.due != row.due_at:
-            diff.due_changed.append((iid, _iso(row.due_at), _iso(new.due)))
+            diff.due_changed.append((iid, _local_iso(row.due_at, zone),
+                                     _local_iso(new.due, zone)))
             session.execute(update(InstanceRow).where(InstanceRow.id == iid).values(
                 due_at=new.due, due_date=new.due_date, printed_due=new.printed_due,
                 due_wd=ordinals.get(new.due_date) if new.due_date else None))
@@ -167,8 +196,9 @@ def _waive(session: Session, iid: str, reason: str, *, now: dt.datetime, actor: 
     record_event(session, Event(iid, EventKind.WAIVED, now, actor, "register", reason=reason))
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
+def _local_iso(value: dt.datetime | None, zone: ZoneInfo) -> str | None:
+    # The store gives UTC and compile the plan's zone: print both alike to compare them.
+    return value.astimezone(zone).isoformat() if value else None
 
 
 INSTANCE_COLUMNS = ("id", "plan_id", "task_id", "agency_id", "period", "printed_due",
