@@ -21,6 +21,7 @@ from engine.errors import (
     SpecError,
     UnknownReferenceError,
 )
+from engine.escalation import PolicyError, policy_from_spec
 from engine.spec import GROUP_PREFIX, Directory, PlanSpec, TaskSpec
 from engine.workdays import WorkCalendar
 from engine.yamltext import SourceText
@@ -142,6 +143,7 @@ class _Compiler:
     def run(self) -> CompiledPlan:
         self._check_directory_years()
         self._check_references()
+        self._check_escalation()
         rules = {t.id: self._parse_due(t) for t in self.spec.tasks}
         order = self._task_order(rules)
         leads = {t.id: self._expand_all(t.lead, t.id) for t in self.spec.tasks}
@@ -196,6 +198,27 @@ class _Compiler:
                             "task", ref, location=self._where("tasks", i, key, j),
                             task=task.id, field=key,
                             suggestions=difflib.get_close_matches(ref, self.task_index, 3))
+
+    def _check_escalation(self) -> None:
+        # Checked here, not first at the sweep, where one plan's bad policy stops every plan.
+        owners: list[tuple[TaskSpec | None, tuple[str | int, ...]]] = [(None, ("plan",))]
+        owners += [(t, ("tasks", i)) for i, t in enumerate(self.spec.tasks)]
+        for task, path in owners:
+            levels = (task or self.spec.plan).escalation
+            if levels is None:
+                continue
+            where = self._where(*path, "escalation")
+            task_id = task.id if task else None
+            field = "plan.escalation" if task is None else "escalation"
+            try:
+                policy = policy_from_spec(levels)
+            except PolicyError as exc:
+                raise SpecError(str(exc), location=where, task=task_id, field=field) from None
+            for level in policy.levels:
+                for audience in (*level.to, *level.cc):
+                    if audience.agency is not None:
+                        self._check_agency(audience.agency, field=field, where=where,
+                                           task=task_id)
 
     def _check_agency(self, ref: str, *, field: str, where: Location | None,
                       task: str | None) -> None:

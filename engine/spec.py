@@ -141,7 +141,9 @@ class EscalationLevelSpec(Strict):
     """One escalation level: when (working days from due) and who hears of it."""
 
     name: Slug
-    offset_working_days: int
+    # Within a year of the due date: the sweep turns offsets into dates, and a typo such as
+    # 50000 would land outside the calendar.
+    offset_working_days: int = Field(ge=-366, le=366)
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
 

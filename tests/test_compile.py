@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from engine.compile import CompiledPlan, compile_plan
-from engine.errors import CycleError, DuePhraseError, UnknownReferenceError
+from engine.errors import CycleError, DuePhraseError, SpecError, UnknownReferenceError
 from engine.loader import compile_file, load_directory
 from engine.spec import parse_plan_spec
 from tests.conftest import PLAN_SPECS
@@ -175,3 +175,29 @@ def test_an_unknown_dependency_and_a_plan_year_outside_the_directory(tmp_path: P
     directory = load_directory(PLAN_SPECS / "directories/hanoi-2024.yaml")
     with pytest.raises(ValueError, match="valid from 01/01/2024 to 28/02/2025"):
         compile_plan(spec, directory, source=source)
+
+
+LEVEL = {"name": "nhac", "offset_working_days": 2, "to": ["lead"]}
+
+
+@pytest.mark.parametrize(("levels", "message"), [
+    ([{**LEVEL, "cc": ["agency:so-noi-vuu"]}],
+     "field 'escalation': unknown agency 'so-noi-vuu'; did you mean 'so-noi-vu'"),
+    ([LEVEL, {**LEVEL, "offset_working_days": 5}],
+     "field 'escalation': escalation level 'nhac': the same level name twice in one policy"),
+    ([{**LEVEL, "to": ["monitor", "Sở Nội vụ"]}], "field 'escalation': unknown audience"),
+    ([{**LEVEL, "offset_working_days": 50000}],
+     "field 'tasks[0].escalation[0].offset_working_days': Input should be less than or equal "
+     "to 366"),
+], ids=["an agency that is not in the directory", "two levels with one name",
+        "an audience that is neither a role nor an id", "an offset far past any calendar"])
+def test_a_task_escalation_the_sweep_could_not_use_is_refused_at_compile(
+        tmp_path: Path, levels: list[dict[str, Any]], message: str) -> None:
+    path = variant(tmp_path, lambda d: task_named(d, "ban-hanh-ke-hoach").update(
+        escalation=levels))
+    with pytest.raises(SpecError) as caught:
+        compile_file(path)
+    text = str(caught.value)
+    needle = "50000" if "offset" in message else "escalation:"
+    assert text.startswith(f"{path}:{line_of(path, needle)}: task 'ban-hanh-ke-hoach', ")
+    assert message in text
