@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from engine.bulk import bulk_insert
 from engine.compile import CompiledPlan, Instance, collector_paused
+from engine.driver import cursor_of
 from engine.errors import SpecError
+from engine.relative import reschedule_plan
 from engine.status import Event, EventKind
 from engine.store import record_event
 from engine.tables import (
@@ -104,6 +106,8 @@ def _register(session: Session, plan: CompiledPlan, *, spec_text: str, directory
         diff = _revise(session, plan, revision, now=now, actor=actor, progress=progress)
     diff.revision = revision
     _replace_reference_rows(session, plan, revision)
+    if existing is not None:
+        _follow_completed_predecessors(session, plan, diff, fingerprint)
     _refresh_statistics(session)
     session.add(RevisionRow(plan_id=header.id, revision=revision, spec_hash=fingerprint,
                             spec_yaml=spec_text, directory_yaml=directory_text,
@@ -190,6 +194,34 @@ def _revise(session: Session, plan: CompiledPlan, revision: int, *, now: dt.date
     session.execute(delete(EdgeRow).where(EdgeRow.plan_id == plan_id))
     _insert_edges(session, plan_id, plan.graph.edges())
     return diff
+
+
+def _follow_completed_predecessors(session: Session, plan: CompiledPlan, diff: RegistrationDiff,
+                                   fingerprint: str) -> None:
+    """Date the relative instances from their predecessors' completions again (the compiler
+    gave provisional dates), and show in the diff only the dates that really moved."""
+    header = plan.spec.plan
+    session.flush()
+    cursor = cursor_of(session)
+    redated = reschedule_plan(cursor, plan=header.id, spec_hash=fingerprint,
+                              timezone=header.timezone)
+    if not redated:
+        return
+    zone = ZoneInfo(header.timezone)
+    final = dict(session.execute(select(InstanceRow.id, InstanceRow.due_at).where(
+        InstanceRow.id.in_(redated))).tuples().all())
+    entries = {iid: (old, new) for iid, old, new in diff.due_changed}
+    compiled = {i.id: i.due for i in plan.instances if i.id in final}
+    for iid, due_at in final.items():
+        # Before this revision the instance was due at the entry's old time, or else at the
+        # compiled time (unchanged by the revision, dated as if nothing was done).
+        old = entries[iid][0] if iid in entries else _local_iso(compiled[iid], zone)
+        now_due = _local_iso(due_at, zone)
+        if old == now_due:
+            entries.pop(iid, None)
+        else:
+            entries[iid] = (old, now_due)
+    diff.due_changed = [(iid, old, new) for iid, (old, new) in entries.items()]
 
 
 def _waive(session: Session, iid: str, reason: str, *, now: dt.datetime, actor: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from engine.compile import compile_plan
 from engine.loader import load_plan
-from engine.registry import workday_ordinals
+from engine.registry import RegistrationDiff, register_plan, workday_ordinals
 from engine.relative import OrdinalCalendar
 from engine.status import Event, EventKind
 from engine.store import Store, get_instance, record_event
@@ -120,3 +120,35 @@ def test_the_stored_ordinals_count_days_as_the_calendar_does() -> None:
         for n in (1, 5, 10, 30):
             assert stored.add_working_days(day, n) == calendar.add_working_days(day, n), (day, n)
         day += dt.timedelta(days=1)
+
+
+def revise(store: Store, tmp_path: Path, text: str) -> RegistrationDiff:
+    path = tmp_path / "rel.yaml"
+    path.write_text(text, "utf-8")
+    loaded = load_plan(path)
+    compiled = compile_plan(loaded.spec, loaded.directory, source=loaded.source)
+    with store.transaction() as tx:
+        return register_plan(tx, compiled, spec_text=text,
+                             directory_text=loaded.directory_path.read_text("utf-8"),
+                             now=dt.datetime(2024, 2, 5, tzinfo=dt.UTC))
+
+
+def test_a_revision_keeps_the_dates_counted_from_completions(plan: Store,
+                                                             tmp_path: Path) -> None:
+    event(plan, "t1", "so-y-te", EventKind.COMPLETED, dt.datetime(2024, 2, 1, 10, tzinfo=HN))
+    diff = revise(plan, tmp_path, SPEC.replace('"Triển khai"', '"Triển khai kế hoạch"'))
+    assert diff.revision == 2 and diff.due_changed == []
+    assert due(plan, "t2", "so-y-te")[0] == D(2024, 2, 15)
+    assert due(plan, "t3", "so-y-te")[0] == D(2024, 2, 26)
+
+
+def test_a_revised_relative_rule_is_applied_from_the_completion(plan: Store,
+                                                                tmp_path: Path) -> None:
+    event(plan, "t1", "so-y-te", EventKind.COMPLETED, dt.datetime(2024, 2, 1, 10, tzinfo=HN))
+    diff = revise(plan, tmp_path, SPEC.replace("trong 05 ngày làm việc", "trong 03 ngày làm việc"))
+    assert due(plan, "t2", "so-y-te")[0] == D(2024, 2, 6)     # 02, 05, 06/02
+    assert due(plan, "t2", "so-tu-phap")[0] == D(2024, 2, 23)  # 20/02 + 3 working days
+    moved = {iid: (old[:10], new[:10]) for iid, old, new in diff.due_changed
+             if old and new and iid.split(":")[1] == "t2"}
+    assert moved == {iid("t2", "so-y-te"): ("2024-02-15", "2024-02-06"),
+                     iid("t2", "so-tu-phap"): ("2024-02-27", "2024-02-23")}
