@@ -124,9 +124,12 @@ def _transition(exc: Exception) -> Problem:
 
 def _period(exc: Exception) -> Problem:
     assert isinstance(exc, PeriodError)
+    forms = "2024, 2024-Q1, 2024-H1, 2024-9M, 2024-03, 2024-W07"
     return Problem(422, "invalid-period", "Kỳ báo cáo không hợp lệ",
-                   f"Kỳ '{exc.label}' không hợp lệ. Dùng một trong các dạng 2024, 2024-Q1, "
-                   "2024-H1, 2024-9M, 2024-03.")
+                   f"Kỳ '{exc.label}' (period) không hợp lệ. Dùng một trong các dạng "
+                   f"{forms}.",
+                   {"errors": [{"field": "period", "message": "không phải một kỳ có thật "
+                                f"(dạng {forms})"}]})
 
 
 def _validation(exc: Exception) -> Problem:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from engine.spec import SLUG_PATTERN
+from engine.store import MAX_PROGRESS_COUNT
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -41,9 +42,10 @@ class CompletionCreate(_Body):
 
 
 class ProgressCreate(CompletionCreate):
-    """Body of POST .../progress: an amount of progress toward the instance's target."""
+    """Body of POST .../progress: an amount of progress toward the instance's target (only
+    an instance with a target takes progress)."""
 
-    count: Annotated[int, Field(gt=0, le=1_000_000, examples=[3])]
+    count: Annotated[int, Field(gt=0, le=MAX_PROGRESS_COUNT, examples=[3])]
 
 
 class KeyedCompletionCreate(CompletionCreate):

@@ -167,6 +167,8 @@ async def agency_instances(agency: AgencyId, caller: CallerDep, state: StateDep,
     with state.store.transaction() as session:
         plans = service.readable_plans(session, caller, state.directories, agency=agency,
                                        plan=plan)
+        if period is not None:
+            service.require_period(period)  # a 422 as /metrics answers, not an empty list
         return service.list_instances(session, plans, agency=agency, status=status,
                                       period=period, now=now)
 
@@ -186,11 +188,15 @@ async def plan_metrics(plan: PlanId, caller: CallerDep, state: StateDep,
             summary="Lịch hạn nhiệm vụ của cơ quan (iCalendar, đăng ký trong ứng dụng lịch)",
             responses={200: {"content": {"text/calendar": {}}}})
 async def agency_calendar(request: Request, agency: AgencyId, state: StateDep,
-                          token: Annotated[str | None, Query(max_length=200)] = None,
+                          credentials: BearerDep,
+                          token: Annotated[str | None, Query(
+                              max_length=200, description="Token lịch (ứng dụng lịch không "
+                              "gửi header); hoặc gửi header Authorization: Bearer")] = None,
                           ) -> Response:
     now = utc_now()
     with state.store.transaction() as session:
-        caller = authenticate(session, token)
+        caller = authenticate(session, token or (credentials.credentials if credentials
+                                                 else None), calendar=True)
         request.state.caller = caller
         plans = service.calendar_plans(session, caller, state.directories, agency=agency)
         deadlines = agency_deadlines(session, plans=plans, agency=agency, now=now)

@@ -32,24 +32,33 @@ from engine.api_models import (
 )
 from engine.auth import Caller, Role
 from engine.driver import Cursor, Prepared, cursor_of
+from engine.errors import PeriodError
 from engine.metrics import rollup
+from engine.periods import parse_period
 from engine.queries import instance_statuses, require_plan
 from engine.spec import SLUG_PATTERN, parse_directory
 from engine.status import STATUS_LABELS_VI, Event, EventKind, Status, TransitionError, status_at
 from engine.store import (
+    CLOCK_SKEW,
+    EventValueError,
     InstanceView,
     NotFoundError,
     get_instance,
     instance_id_of,
+    local_text,
     record_event,
 )
 from engine.tables import InstanceRow, PlanRow, RevisionRow
 from engine.tables_api import PlanDirectoryRow
 
-CLOCK_SKEW = dt.timedelta(minutes=5)
 # An instance id is plan:task:agency:period (slugs, and a period label as engine.periods
 # writes them).
 _ID_PARTS = (*(re.compile(SLUG_PATTERN),) * 3, re.compile(r"[0-9A-Za-z-]{1,16}"))
+# The event values a refusal names, as the request bodies call them.
+_BODY_FIELDS = {"at": "completed_at", "count": "count"}
+# The reason engine.registry stores when a revision drops a task (kept as it is: the
+# registry reads it back), as an agency is told it.
+_REMOVED_IN = re.compile(r"removed in revision (\d+)")
 
 
 def link_plan_directory(session: Session, plan_id: str, directory_id: str) -> None:
@@ -124,14 +133,18 @@ def require_role(caller: Caller, *roles: Role) -> None:
 
 def authorize_lead(tx: Session | Cursor, caller: Caller, directories: PlanDirectories, *,
                    plan: str, agency: str, what: str) -> None:
-    """Allow an operator, or the agency token of `agency` in the plan's directory."""
+    """Allow an operator, or the agency token of `agency` in the plan's directory.
+
+    `what` says where the request names `agency` (an instance id, or a body's "agency"):
+    the refusal says only what is known, never that `agency` leads anything.
+    """
     require_role(caller, Role.AGENCY, Role.OPERATOR)
     if caller.role is Role.OPERATOR:
         return
     if agency != caller.agency_id:
         raise ForbiddenError("not-lead", f"Token của cơ quan '{caller.agency_id}' chỉ được "
-                             f"cập nhật các nhiệm vụ do cơ quan này chủ trì; {what} do "
-                             f"'{agency}' chủ trì.")
+                             "cập nhật đầu việc do chính cơ quan này chủ trì, không được cập "
+                             f"nhật thay cho cơ quan '{agency}' ({what}).")
     directory = directories.of(tx, plan)
     if directory != caller.directory_id:
         raise ForbiddenError("not-lead", f"Kế hoạch '{plan}' thuộc danh mục cơ quan "
@@ -149,7 +162,7 @@ def authorize_instance(tx: Session | Cursor, caller: Caller, directories: PlanDi
         raise NotFoundError("instance", instance_id)
     plan, _, agency, _ = parts
     authorize_lead(tx, caller, directories, plan=plan, agency=agency,
-                   what=f"đầu việc '{instance_id}'")
+                   what=f"mã đầu việc '{instance_id}' ghi cơ quan '{agency}'")
 
 
 def record_work(tx: Session | Cursor, caller: Caller, instance_id: str,
@@ -158,8 +171,10 @@ def record_work(tx: Session | Cursor, caller: Caller, instance_id: str,
     at = body.completed_at or now
     if at > now + CLOCK_SKEW:
         raise InvalidInputError("completed-in-future", f"Thời điểm hoàn thành "
-                                f"{at.astimezone(LOCAL):%H:%M %d/%m/%Y} ở tương lai; gửi thời "
-                                "điểm đã thực hiện xong (giờ Việt Nam nếu không ghi múi giờ).")
+                                f"{local_text(at, LOCAL)} ở tương lai; gửi thời "
+                                "điểm đã thực hiện xong (giờ Việt Nam nếu không ghi múi giờ).",
+                                errors=[{"field": "completed_at",
+                                         "message": "không được ở tương lai"}])
     progress = isinstance(body, ProgressCreate)
     kind = EventKind.PROGRESS if progress else EventKind.COMPLETED
     event = Event(instance_id, kind, at, caller.actor, "webhook",
@@ -167,9 +182,19 @@ def record_work(tx: Session | Cursor, caller: Caller, instance_id: str,
                   evidence_url=body.evidence_url, note=body.note)
     try:
         view = record_event(tx, event)
+    except EventValueError as exc:
+        raise _value_refusal(exc) from None
     except TransitionError:
         raise _refusal(get_instance(tx, instance_id), kind) from None
     return to_public(view, now=max(now, at))
+
+
+def _value_refusal(exc: EventValueError) -> InvalidInputError:
+    field = _BODY_FIELDS.get(exc.field, exc.field)
+    kinds = {"too-early": "completed-too-early", "no-target": "no-target"}
+    return InvalidInputError(kinds.get(exc.kind, "invalid-count"),
+                             f"Trường {field}: {exc.detail}.",
+                             errors=[{"field": field, "message": exc.detail}])
 
 
 def complete_by_key(tx: Session | Cursor, caller: Caller, directories: PlanDirectories, *,
@@ -177,7 +202,8 @@ def complete_by_key(tx: Session | Cursor, caller: Caller, directories: PlanDirec
                     now: dt.datetime) -> InstancePublic:
     """Complete the instance named by its natural key (plan, task, agency, period)."""
     authorize_lead(tx, caller, directories, plan=plan, agency=body.agency,
-                   what=f"nhiệm vụ '{task}' kỳ {body.period}")
+                   what=f"trường agency của yêu cầu báo nhiệm vụ '{task}' kỳ {body.period}")
+    require_period(body.period)
     instance_id = instance_id_of(tx, plan=plan, task=task, agency=body.agency,
                                  period=body.period)
     return record_work(tx, caller, instance_id, body, now=now)
@@ -187,8 +213,8 @@ def _refusal(view: InstanceView, kind: EventKind) -> ConflictError:
     state = view.state
     if state.waived_at:
         return ConflictError("instance-waived", f"Đầu việc '{view.id}' đã được miễn/hủy (lý "
-                             f"do: {state.waived_reason or 'không ghi'}) nên không ghi nhận được. "
-                             "Liên hệ cơ quan theo dõi kế hoạch nếu cần khôi phục.")
+                             f"do: {waived_reason_vi(state.waived_reason)}) nên không ghi nhận "
+                             "được. Liên hệ cơ quan theo dõi kế hoạch nếu cần khôi phục.")
     if state.completed_at and kind is EventKind.COMPLETED:
         when = f"{state.completed_at.astimezone(LOCAL):%H:%M %d/%m/%Y}"
         return ConflictError("already-completed", f"Đầu việc '{view.id}' đã được ghi nhận "
@@ -196,6 +222,26 @@ def _refusal(view: InstanceView, kind: EventKind) -> ConflictError:
                              "dùng header Idempotency-Key.")
     return ConflictError("transition-refused", f"Không ghi nhận được thay đổi cho đầu việc "
                          f"'{view.id}' ở trạng thái hiện tại.")
+
+
+def waived_reason_vi(reason: str | None) -> str:
+    """A stored waive reason as an agency reads it (the registry's own reason in Vietnamese)."""
+    reason = (reason or "").strip()
+    if not reason:
+        return "không ghi"
+    removed = _REMOVED_IN.fullmatch(reason)
+    if removed:
+        return f"nhiệm vụ đã bỏ khỏi kế hoạch ở lần sửa đổi {removed[1]}"
+    return reason
+
+
+def require_period(label: str) -> str:
+    """`label` if it names a period (2024, 2024-Q1, ...); PeriodError (422) otherwise."""
+    try:
+        parse_period(label)
+    except ValueError as exc:
+        raise PeriodError(label, str(exc)) from None
+    return label
 
 
 def to_public(view: InstanceView, *, now: dt.datetime) -> InstancePublic:

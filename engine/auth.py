@@ -2,8 +2,8 @@
 
 Tokens are random secrets shown once and stored as SHA-256 hashes (a 256-bit random secret
 needs no slow hash). Roles: `agency` (acts on the instances it leads in one directory),
-`operator` (acts on any instance), `calendar` (reads one agency's iCal feed, sent in the
-URL because calendar apps send no headers).
+`operator` (acts on any instance), `calendar` (reads one agency's iCal feed; sent in the
+URL, `?token=`, because calendar apps send no headers, or as a bearer header).
 
 Signatures follow Stripe: header `Kehoach-Signature: t=<unix seconds>,v1=<hex>` where the
 hex is HMAC-SHA256(signing secret, f"{t}." + raw body). A signature more than five minutes
@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -39,6 +40,10 @@ TOKEN_PREFIX = "kh_"
 SIGNING_PREFIX = "khsig_"
 SIGNATURE_HEADER = "Kehoach-Signature"
 SIGNATURE_TOLERANCE = dt.timedelta(minutes=5)
+# ASCII digits only (str.isdigit() also takes '²' and other scripts' digits, which int()
+# then refuses or reads), at most 12 of them; a signature is SHA-256 hex.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class Role(StrEnum):
@@ -150,14 +155,18 @@ _TOKEN_QUERY = (
     .where(ApiTokenRow.secret_hash == bindparam("secret_hash")))
 
 
-def authenticate(session: Session | Connection, token: str | None) -> Caller:
+def authenticate(session: Session | Connection, token: str | None, *,
+                 calendar: bool = False) -> Caller:
     """The caller a bearer token belongs to (a plain connection will do: it only reads).
+
+    `calendar`: the token may also come as `?token=` (the iCal feed), and a refusal for a
+    missing token says so.
 
     Raises:
         UnauthenticatedError: no token, an unknown token, or a revoked one.
     """
     if not token:
-        raise _token_missing()
+        raise _token_missing(calendar=calendar)
     found = session.execute(_TOKEN_QUERY, {"secret_hash": hash_secret(token)}).first()
     if found is None:
         raise UnauthenticatedError("token-invalid", "Token không hợp lệ. Kiểm tra lại token "
@@ -169,7 +178,11 @@ def authenticate(session: Session | Connection, token: str | None) -> Caller:
     return Caller(token_id, Role(role), directory, agency, signing, bool(required))
 
 
-def _token_missing() -> UnauthenticatedError:
+def _token_missing(*, calendar: bool = False) -> UnauthenticatedError:
+    if calendar:
+        return UnauthenticatedError("token-missing", "Thiếu token. Thêm '?token=<token lịch>' "
+                                    "vào địa chỉ lịch (hoặc gửi header 'Authorization: Bearer "
+                                    "<token lịch>') với token lịch được cấp.")
     return UnauthenticatedError("token-missing", "Thiếu token. Gửi header "
                                 "'Authorization: Bearer <token>' với token được cấp.")
 
@@ -209,7 +222,8 @@ def _digest(secret: str, body: bytes, timestamp: int) -> str:
 
 def verify_signature(caller: Caller, header: str | None, body: bytes, *,
                      now: dt.datetime) -> str | None:
-    """Check a request's signature; returns it (hex) if present, None if absent and optional.
+    """Check a request's signature; returns it (lowercase hex) if present, None if absent
+    and optional.
 
     Raises:
         ForbiddenError: a signature is required but absent, malformed, not matching, or
@@ -227,18 +241,26 @@ def verify_signature(caller: Caller, header: str | None, body: bytes, *,
         raise ForbiddenError("signature-expired", f"Chữ ký đã quá hạn (lệch {int(age)} giây so "
                              "với đồng hồ máy chủ, tối đa 300 giây). Ký lại yêu cầu ngay trước "
                              "khi gửi và kiểm tra đồng hồ máy gửi.")
-    if not any(hmac.compare_digest(_digest(caller.signing_secret, body, timestamp), g)
-               for g in given):
+    expected = _digest(caller.signing_secret, body, timestamp)
+    if not any(hmac.compare_digest(expected, g) for g in given):
         raise ForbiddenError("signature-invalid", "Chữ ký không khớp với nội dung. Ký đúng "
                              "nguyên văn nội dung gửi đi (từng byte) bằng khóa ký của token này.")
-    return given[0]
+    # The signature that matched, as the replay check keeps it: one value per (t, body),
+    # whatever other v1 entries or letter case a replay would add.
+    return expected
 
 
 def _parse_signature(header: str) -> tuple[int, list[str]]:
+    """(timestamp, v1 signatures) of a header; "sai định dạng" unless all are well formed.
+
+    Only ASCII: a timestamp of 1-12 ASCII digits, signatures of 64 hex digits (anything
+    else could not match, and hmac.compare_digest refuses non-ASCII text).
+    """
     parts = [p.partition("=") for p in header.split(",")]
     stamps = [v.strip() for k, _, v in parts if k.strip() == "t"]
-    given = [v.strip() for k, _, v in parts if k.strip() == "v1"]
-    if len(stamps) != 1 or not stamps[0].isdigit() or len(stamps[0]) > 12 or not given:
+    given = [v.strip().lower() for k, _, v in parts if k.strip() == "v1"]
+    if len(stamps) != 1 or not _TIMESTAMP.fullmatch(stamps[0]) or not given or \
+            not all(_HEX_DIGEST.fullmatch(g) for g in given):
         raise ForbiddenError("signature-invalid", f"Header {SIGNATURE_HEADER} sai định dạng; "
                              "đúng là t=<giây Unix>,v1=<chữ ký hex>.")
     return int(stamps[0]), given

@@ -40,8 +40,11 @@ def register_cli(sub: Any) -> None:
 
     p = sub.add_parser("complete", help="mark an instance done, or add progress with --count")
     p.add_argument("instance", metavar="INSTANCE_ID")
-    p.add_argument("--at", help="when it was done (ISO 8601; default now; local time if no offset)")
-    p.add_argument("--count", type=int, help="add this much progress toward the target instead")
+    p.add_argument("--at", help="when it was done (ISO 8601; default now; local time if no "
+                   "offset); not in the future, nor before 1 January of the year before the "
+                   "instance's period")
+    p.add_argument("--count", type=int, help="add this much progress toward the instance's "
+                   "target instead (only for tasks with a target)")
     p.add_argument("--evidence", help="URL of the evidence (a post, a signed document)")
     p.add_argument("--note")
     p.add_argument("--actor", default="operator")
@@ -52,7 +55,8 @@ def register_cli(sub: Any) -> None:
                                  ("restore", EventKind.RESTORED, "put a waived instance back")):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("instance", metavar="INSTANCE_ID")
-        p.add_argument("--reason", required=kind is EventKind.WAIVED)
+        p.add_argument("--reason", required=kind is EventKind.WAIVED,
+                       help="why (shown to the agency; required, not empty, for waive)")
         p.add_argument("--actor", default="operator")
         p.set_defaults(command=cmd_change, kind=kind)
 
@@ -148,14 +152,28 @@ def _print_diff(path: Path, diff: RegistrationDiff) -> None:
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
+    # (Imported here: this function's own names, apart from the module's shared imports.)
+    from engine.store import CLOCK_SKEW, MAX_PROGRESS_COUNT, EventValueError, local_text
+
     at = parse_moment(args.at, option="--at")
+    if at > utc_now() + CLOCK_SKEW:  # as the API refuses it
+        raise InputError(f"--at {args.at!r} is in the future ({local_text(at, LOCAL)}, local "
+                         "time): give the time the work was done")
     if args.count is not None and args.count <= 0:
         raise InputError(f"--count must be a positive number, got {args.count}")
+    if args.count is not None and args.count > MAX_PROGRESS_COUNT:
+        raise InputError(f"--count {args.count} is more than one report may add "
+                         f"({MAX_PROGRESS_COUNT:,})")
     kind = EventKind.PROGRESS if args.count is not None else EventKind.COMPLETED
     event = Event(args.instance, kind, at, args.actor, "cli", count=args.count,
                   evidence_url=args.evidence, note=args.note)
-    with _store().transaction() as tx:
-        view = record_event(tx, event)
+    try:
+        with _store().transaction() as tx:
+            view = record_event(tx, event)
+    except EventValueError as exc:  # checked in the store, as for the API; nothing written
+        option, value = (("--at", repr(args.at)) if exc.field == "at"
+                         else ("--count", str(args.count)))
+        raise InputError(f"{option} {value}: {exc.detail}") from None
     state = view.state
     if state.completed_at:
         on_time = view.due_at is None or state.completed_at <= view.due_at
@@ -163,12 +181,16 @@ def cmd_complete(args: argparse.Namespace) -> int:
         out.print(f"Đã ghi nhận hoàn thành {view.id} lúc "
                   f"{state.completed_at.astimezone(LOCAL):%d/%m/%Y %H:%M} ({verdict})")
     else:
-        out.print(f"Đã ghi nhận tiến độ {view.id}: {state.progress}/{view.target or '?'}")
+        out.print(f"Đã ghi nhận tiến độ {view.id}: {state.progress}/{view.target}")
     return EXIT_OK
 
 
 def cmd_change(args: argparse.Namespace) -> int:
-    event = Event(args.instance, args.kind, utc_now(), args.actor, "cli", reason=args.reason)
+    reason = (args.reason or "").strip() or None
+    if args.kind is EventKind.WAIVED and reason is None:
+        raise InputError("--reason must say why the instance is waived (the agency is shown "
+                         "it); it is empty")
+    event = Event(args.instance, args.kind, utc_now(), args.actor, "cli", reason=reason)
     with _store().transaction() as tx:
         view = record_event(tx, event)
     words = {EventKind.WAIVED: "Đã miễn/hủy", EventKind.REOPENED: "Đã mở lại",

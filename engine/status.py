@@ -74,10 +74,14 @@ def apply_event(state: InstanceState, event: Event, *, target: int | None) -> In
     """The state after `event`; raises TransitionError if the event does not apply."""
     kind, iid = event.kind, event.instance_id
     if state.waived_at and kind not in (EventKind.RESTORED, EventKind.WAIVED):
-        raise TransitionError(iid, f"is waived ({state.waived_reason}); restore it first")
+        reason = (state.waived_reason or "").strip()
+        why = f" ({reason})" if reason else ""
+        raise TransitionError(iid, f"is waived{why}; restore it first")
     if kind is EventKind.COMPLETED:
         if state.completed_at:
-            raise TransitionError(iid, f"is already completed at {state.completed_at:%d/%m/%Y}")
+            # In the zone the time carries: engine.store gives it in the plan's time zone.
+            raise TransitionError(iid, "is already completed at "
+                                  f"{state.completed_at:%d/%m/%Y %H:%M}")
         return replace(state, completed_at=event.at)
     if kind is EventKind.PROGRESS:
         return _progress(state, event, target)

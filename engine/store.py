@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +34,16 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+# The times an agency may give for its work are checked against the clock by the shells
+# (the API and the CLI refuse a time this far or more in the future) and against the
+# instance's period here, in `record_event`.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+# The most progress one event may add (the API's limit too); a total stays below the
+# INTEGER column's limit.
+MAX_PROGRESS_COUNT = 1_000_000
+_MAX_PROGRESS_TOTAL = 2**31 - 1
+
+
 class NotFoundError(KehoachError, LookupError):
     """An id that names nothing in the store."""
 
@@ -41,6 +51,23 @@ class NotFoundError(KehoachError, LookupError):
         self.kind = kind
         self.ident = ident
         super().__init__(f"no {kind} with id {ident!r}")
+
+
+class EventValueError(KehoachError, ValueError):
+    """A completion or progress value that the instance cannot take.
+
+    `field` is the event's value at fault: "at" (a time before the earliest the instance's
+    period accepts) or "count" (progress on an instance without a target, or too much).
+    `detail` says why in Vietnamese, for the agency; the shells name their own field for it
+    (the API's completed_at/count, the CLI's --at/--count).
+    """
+
+    def __init__(self, instance_id: str, field: str, kind: str, detail: str) -> None:
+        self.instance_id = instance_id
+        self.field = field
+        self.kind = kind
+        self.detail = detail
+        super().__init__(f"instance {instance_id!r}: {detail}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,16 +213,30 @@ _APPEND_EVENT = Prepared(insert(EventRow).values({c: bindparam(c) for c in _EVEN
 def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
     """Apply `event` to its instance and append it to the audit log, in the caller's transaction.
 
+    Every change goes through here (the API, the CLI, plan revisions), so this is where a
+    completion or progress is checked against its instance, before anything is written:
+    not before 1 January of the year before the period's year (a typo such as 2004 for
+    2024 would otherwise count as on time), and progress only toward a target.
+
     Raises:
         NotFoundError: no such instance.
+        EventValueError: a completion or progress time before the earliest accepted, or
+            progress on an instance without a target, or too much of it.
         TransitionError: the event does not apply (completing a waived instance...).
     """
     cursor = cursor_of(tx)
     before, (timezone, spec_hash, was_completed_on) = _loaded(cursor, _LOAD_FOR_EVENT,
                                                               event.instance_id)
-    state = apply_event(before.state, event, target=before.target)
-    completed_on = (state.completed_at.astimezone(ZoneInfo(timezone)).date()
-                    if state.completed_at else None)
+    zone = ZoneInfo(timezone)
+    if event.kind in (EventKind.COMPLETED, EventKind.PROGRESS):
+        _check_work(before, event, zone)
+    # The stored time in the plan's zone, so that a refusal ("is already completed at ...")
+    # gives the local date and time.
+    current = before.state
+    if current.completed_at is not None:
+        current = replace(current, completed_at=current.completed_at.astimezone(zone))
+    state = apply_event(current, event, target=before.target)
+    completed_on = state.completed_at.astimezone(zone).date() if state.completed_at else None
     cursor.execute(_WRITE_STATE, {
         "instance_id": before.id, "completed_at": state.completed_at,
         "completed_on": completed_on, "progress": state.progress,
@@ -206,6 +247,51 @@ def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
                            task=before.task, instance_id=before.id)
     return InstanceView(before.id, before.plan, before.task, before.agency, before.period,
                         before.printed_due, before.due_date, before.due_at, before.target, state)
+
+
+def earliest_work_time(period: str, zone: ZoneInfo) -> dt.datetime:
+    """The earliest completion or progress time an instance of `period` accepts.
+
+    1 January, 00:00 local, of the year before the period's year (a period label starts
+    with its year: 2024, 2024-Q1, 2024-W07...): work done ahead of a plan counts, but a
+    mistyped year does not.
+    """
+    return dt.datetime(int(period[:4]) - 1, 1, 1, tzinfo=zone)
+
+
+def local_text(at: dt.datetime, zone: ZoneInfo) -> str:
+    """`at` as "HH:MM dd/mm/yyyy" in `zone`, or as given (with its offset) if that overflows."""
+    try:
+        shown, offset = at.astimezone(zone), ""
+    except OverflowError:  # e.g. 01/01/0001 00:00+14:00 is in year 0 in UTC
+        shown, offset = at, f" (UTC{at:%z})"
+    return (f"{shown.hour:02d}:{shown.minute:02d} {shown.day:02d}/{shown.month:02d}/"
+            f"{shown.year:04d}{offset}")
+
+
+def _check_work(before: InstanceView, event: Event, zone: ZoneInfo) -> None:
+    """Refuse a completion or progress the instance cannot take (EventValueError)."""
+    earliest = earliest_work_time(before.period, zone)
+    if event.at < earliest:
+        raise EventValueError(
+            before.id, "at", "too-early",
+            f"thời điểm {local_text(event.at, zone)} quá sớm: đầu việc kỳ {before.period} "
+            f"chỉ nhận thời điểm từ {local_text(earliest, zone)} trở đi (đầu năm trước năm "
+            "của kỳ); kiểm tra lại năm đã nhập")
+    if event.kind is not EventKind.PROGRESS:
+        return
+    if before.target is None:
+        raise EventValueError(
+            before.id, "count", "no-target",
+            f"đầu việc {before.id} không có chỉ tiêu số lượng nên không báo tiến độ theo số "
+            "lượng được; báo hoàn thành (không kèm số lượng) khi đã làm xong")
+    count = event.count or 0  # (not positive: engine.status refuses it)
+    if count > MAX_PROGRESS_COUNT or before.state.progress + count > _MAX_PROGRESS_TOTAL:
+        raise EventValueError(
+            before.id, "count", "count-out-of-range",
+            f"số lượng {count} không nhận được: mỗi lần báo từ 1 đến "
+            f"{MAX_PROGRESS_COUNT:_} (đã ghi nhận {before.state.progress}/{before.target})"
+            .replace("_", "."))
 
 
 def get_instance(tx: Session | Cursor, instance_id: str) -> InstanceView:
@@ -259,5 +345,6 @@ def _event(r: EventRow) -> Event:
                  r.evidence_url, r.note, r.reason)
 
 
-__all__ = ["InstanceView", "NotFoundError", "Store", "TransitionError", "get_instance",
-           "instance_id_of", "open_store", "record_event", "upgrade", "utc_now"]
+__all__ = ["CLOCK_SKEW", "MAX_PROGRESS_COUNT", "EventValueError", "InstanceView",
+           "NotFoundError", "Store", "TransitionError", "earliest_work_time", "get_instance",
+           "instance_id_of", "local_text", "open_store", "record_event", "upgrade", "utc_now"]

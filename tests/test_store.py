@@ -17,8 +17,16 @@ from engine.metrics import rollup
 from engine.queries import count_by_status, instance_statuses, verify_projection
 from engine.registry import RegistrationDiff, register_plan
 from engine.spec import parse_plan_spec
-from engine.status import Event, EventKind, Status, TransitionError
-from engine.store import NotFoundError, Store, events_of, get_instance, record_event
+from engine.status import Event, EventKind, InstanceState, Status, TransitionError
+from engine.store import (
+    EventValueError,
+    NotFoundError,
+    Store,
+    earliest_work_time,
+    events_of,
+    get_instance,
+    record_event,
+)
 from tests.conftest import spec_path
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -243,3 +251,72 @@ def test_sqlite_and_postgresql_give_identical_results(tmp_path: Path, pg_store: 
         with pg_store.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("at", [
+    dt.datetime(1, 1, 1, tzinfo=HN),
+    dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=14))),  # year 0 in UTC
+    dt.datetime(1900, 1, 1, tzinfo=HN),
+    dt.datetime(2004, 2, 19, 9, 30, tzinfo=HN),  # 2004 typed for 2024: not "on time"
+    dt.datetime(2022, 12, 31, 23, 59, tzinfo=HN),
+], ids=["year 1", "year 1 at +14:00", "1900", "a typo for 2024", "just before the bound"])
+@pytest.mark.parametrize("kind", [EventKind.COMPLETED, EventKind.PROGRESS])
+def test_work_before_the_year_before_the_period_is_refused_and_writes_nothing(
+        store: Store, at: dt.datetime, kind: EventKind) -> None:
+    register(store)
+    target = iid("tin-bai-trang-ttdt", "so-y-te")  # period 2024, target 12
+    with pytest.raises(EventValueError, match="01/01/2023") as refused:
+        record(store, event(target, kind, at, count=1 if kind is EventKind.PROGRESS else None))
+    assert (refused.value.field, refused.value.kind) == ("at", "too-early")
+    with store.transaction() as tx:
+        assert events_of(tx, target) == []
+        assert get_instance(tx, target).state == InstanceState()
+
+
+def test_the_earliest_accepted_time_is_new_year_of_the_year_before_any_period(
+        store: Store) -> None:
+    register(store)
+    quarterly = iid("bao-cao-dinh-ky", "so-y-te", "2024-Q1")
+    yearly = iid("ban-hanh-ke-hoach", "so-y-te")
+    with store.transaction() as tx:
+        assert get_instance(tx, quarterly).period == "2024-Q1"
+    for instance in (quarterly, yearly):
+        record(store, event(instance, EventKind.COMPLETED, dt.datetime(2023, 1, 1, tzinfo=HN)))
+    assert earliest_work_time("2025-W01", HN) == dt.datetime(2024, 1, 1, tzinfo=HN)
+    assert earliest_work_time("2024-03", HN) == dt.datetime(2023, 1, 1, tzinfo=HN)
+
+
+def test_progress_needs_a_target_and_stays_within_the_count_column(store: Store) -> None:
+    register(store)
+    plain = iid("ban-hanh-ke-hoach", "so-y-te")  # no target
+    with pytest.raises(EventValueError, match="không có chỉ tiêu") as refused:
+        record(store, event(plain, EventKind.PROGRESS, local(2024, 2, 1), count=2))
+    assert (refused.value.field, refused.value.kind) == ("count", "no-target")
+    record(store, event(plain, EventKind.COMPLETED, local(2024, 2, 1)))
+    with pytest.raises(EventValueError, match="không có chỉ tiêu"):  # nor once it is done
+        record(store, event(plain, EventKind.PROGRESS, local(2024, 2, 2), count=2))
+    posts = iid("tin-bai-trang-ttdt", "so-y-te")
+    with pytest.raises(EventValueError, match=r"1\.000\.000"):
+        record(store, event(posts, EventKind.PROGRESS, local(2024, 2, 1), count=1_000_001))
+    with store.transaction() as tx:
+        assert [e.kind for e in events_of(tx, plain)] == [EventKind.COMPLETED]
+        assert events_of(tx, posts) == []
+
+
+def test_completing_twice_names_the_first_completion_in_the_plans_local_time(
+        store: Store) -> None:
+    register(store)
+    target = iid("ban-hanh-ke-hoach", "so-y-te")
+    # 03:00 on 10/02 in Hà Nội is 20:00 on 09/02 in UTC.
+    record(store, event(target, EventKind.COMPLETED, dt.datetime(2024, 2, 10, 3, 0, tzinfo=HN)))
+    with pytest.raises(TransitionError, match="already completed at 10/02/2024 03:00"):
+        record(store, event(target, EventKind.COMPLETED, local(2024, 2, 11)))
+
+
+def test_a_waiver_without_a_reason_is_refused_without_empty_brackets(store: Store) -> None:
+    register(store)
+    target = iid("ban-hanh-ke-hoach", "so-y-te")
+    record(store, event(target, EventKind.WAIVED, local(2024, 2, 1), reason=""))  # old data
+    with pytest.raises(TransitionError) as refused:
+        record(store, event(target, EventKind.COMPLETED, local(2024, 2, 2)))
+    assert str(refused.value).endswith("is waived; restore it first")
