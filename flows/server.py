@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -47,14 +49,20 @@ class ManagedProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, timeout: float = 15) -> None:
+        """TERM, then KILL after `timeout` s, the process and whatever it started in its
+        session (spawn gives each its own), so no grandchild outlives it."""
         if not self.alive():
             return
-        self.popen.terminate()
+        self._signal_group(signal.SIGTERM)
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.popen.kill()
+            self._signal_group(signal.SIGKILL)
             self.popen.wait(5)
+
+    def _signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signum)
 
 
 def free_port() -> int:
@@ -74,10 +82,24 @@ def spawn(name: str, argv: list[str], *, env: dict[str, str], log_path: Path) ->
     return ManagedProcess(name, popen, log_path, env=env)
 
 
+def prefect_server_command(*, home: Path, port: int, host: str = "127.0.0.1",
+                           database_url: str | None = None, ui: bool = True,
+                           ) -> tuple[list[str], dict[str, str], str]:
+    """The argv, environment and API URL of `prefect server start` with PREFECT_HOME `home`
+    (its SQLite database lives there unless `database_url`, e.g. postgresql+asyncpg://...)."""
+    env = {**QUIET, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": str(ui).lower()}
+    if database_url:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
+    env.pop("PREFECT_API_URL", None)
+    argv = [PREFECT, "server", "start", "--host", host, "--port", str(port)]
+    return argv, env, f"http://{host}:{port}/api"
+
+
 def start_prefect_server(*, home: Path, port: int | None = None, host: str = "127.0.0.1",
                          database_url: str | None = None, ui: bool = True,
                          timeout: float = 180) -> ManagedProcess:
-    """Start `prefect server start` and wait until its API answers.
+    """Start `prefect server start` and wait until its API answers; if it does not (or the
+    wait is interrupted), stop it rather than leave it running.
 
     Args:
         home: PREFECT_HOME of the server (its SQLite database lives there by default).
@@ -87,16 +109,15 @@ def start_prefect_server(*, home: Path, port: int | None = None, host: str = "12
         ui: serve the Prefect UI too.
         timeout: seconds to wait for the first migration and startup.
     """
-    port = port or free_port()
-    env = {**QUIET, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": str(ui).lower()}
-    if database_url:
-        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
-    env.pop("PREFECT_API_URL", None)
-    server = spawn("prefect server", [PREFECT, "server", "start", "--host", host,
-                                      "--port", str(port)],
-                   env=env, log_path=home / "server.log")
-    server.url = f"http://{host}:{port}/api"
-    wait_healthy(server, timeout=timeout)
+    argv, env, url = prefect_server_command(home=home, port=port or free_port(), host=host,
+                                            database_url=database_url, ui=ui)
+    server = spawn("prefect server", argv, env=env, log_path=home / "server.log")
+    server.url = url
+    try:
+        wait_healthy(server, timeout=timeout)
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 
