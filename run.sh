@@ -2,22 +2,27 @@
 # Set up the project's virtual environment if needed, then run a task.
 #   bash run.sh demo     the main job: `kehoach demo` on the embedded SQLite store
 #   bash run.sh test     lint, type-check and the test suite
-#   bash run.sh kehoach ARGS...   any kehoach command
+#   bash run.sh kehoach ARGS...   any kehoach command, in the caller's working directory
+# demo and test run in the repository; kehoach where it is called from (relative paths, the
+# default kehoach.db and -o files are the caller's), with the repository's .venv.
 set -euo pipefail
-cd "$(dirname "$0")"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 setup() {
-    if [ ! -x .venv/bin/kehoach ] || [ pyproject.toml -nt .venv/.installed ]; then
+    if [ ! -x "$ROOT/.venv/bin/kehoach" ] || [ "$ROOT/pyproject.toml" -nt "$ROOT/.venv/.installed" ]; then
         echo "Setting up .venv (first run takes a minute or two)..." >&2
-        python3 -m venv .venv
-        # (A machine whose pip config names missing package folders warns about each; not
-        # ours to report.)
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check uv \
-            2> >(grep -v "is neither a file nor a directory" >&2)
-        # Compiled bytecode: this environment sets PYTHONDONTWRITEBYTECODE, and without
-        # .pyc files importing Prefect takes three times as long.
-        UV_COMPILE_BYTECODE=1 .venv/bin/uv pip install --quiet --python .venv/bin/python -e '.[dev]'
-        touch .venv/.installed
+        (
+            cd "$ROOT"
+            python3 -m venv .venv
+            # (A machine whose pip config names missing package folders warns about each;
+            # not ours to report.)
+            .venv/bin/python -m pip install --quiet --disable-pip-version-check uv \
+                2> >(grep -v "is neither a file nor a directory" >&2)
+            # Compiled bytecode: this environment sets PYTHONDONTWRITEBYTECODE, and without
+            # .pyc files importing Prefect takes three times as long.
+            UV_COMPILE_BYTECODE=1 .venv/bin/uv pip install --quiet --python .venv/bin/python -e '.[dev]'
+            touch .venv/.installed
+        )
     fi
 }
 
@@ -33,12 +38,12 @@ start_postgres() {
 
 task="${1:-help}"; shift || true
 case "$task" in
-    demo) setup; exec .venv/bin/kehoach demo "$@" ;;
+    demo) setup; cd "$ROOT"; exec .venv/bin/kehoach demo "$@" ;;
     test)
-        setup; start_postgres
+        setup; start_postgres; cd "$ROOT"
         .venv/bin/ruff check engine flows notifiers tests bench
         .venv/bin/mypy
         exec .venv/bin/pytest -q "$@" ;;
-    kehoach) setup; exec .venv/bin/kehoach "$@" ;;
-    *) sed -n '2,6p' "$0"; exit 2 ;;
+    kehoach) setup; exec "$ROOT/.venv/bin/kehoach" "$@" ;;
+    *) sed -n '2,7p' "$ROOT/run.sh"; exit 2 ;;
 esac
