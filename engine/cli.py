@@ -1,55 +1,184 @@
-"""The `kehoach` command: validate, compile, draw and show plan specs."""
+"""The `kehoach` command: validate, compile, draw and show plan specs.
+
+This module stays light to import (rich and the error classes): the console script imports
+it before `main` runs, and a Ctrl-C during that import could only end in a traceback. The
+compiler and the extension commands are imported inside `main`, where Ctrl-C prints
+"interrupted".
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from engine.compile import CompiledPlan
 from engine.errors import KehoachError
-from engine.export import to_dot, to_mermaid
-from engine.loader import compile_file, is_directory_file, load_directory
-from engine.spec import GROUP_PREFIX, Directory
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+if TYPE_CHECKING:
+    from engine.compile import CompiledPlan
+    from engine.spec import Directory
+
+# Exit codes: 1 bad input (a spec, an id, an option), 2 usage, 3 a bug in kehoach, 4 the
+# environment (a KEHOACH_* setting, the database: unreachable, missing, refused), 130 Ctrl-C
+# (143 SIGTERM), 141 the reader of the output went away (`kehoach ... | head`).
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG, EXIT_CONFIG = 0, 1, 2, 3, 4
+EXIT_PIPE = 128 + 13
+
+
+class _Console(Console):
+    """rich's Console, but a closed pipe on stdout raises BrokenPipeError, as a plain write
+    does (rich would exit 1 itself), for `main` to end quietly; one on stderr is ignored."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        if not self.stderr:
+            raise BrokenPipeError(errno.EPIPE, "the reader of the output has gone")
+
 
 # Piped output (files, CI logs) gets wide tables instead of rich's 80-column default.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = _Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
 
 Command = Callable[[argparse.Namespace], int]
+
+# Commands that only read the database: they refuse to create one (see require_database).
+READ_ONLY_COMMANDS = frozenset({
+    "engine.cli_state.cmd_status", "engine.cli_state.cmd_report",
+    "engine.cli_state.cmd_db_verify", "engine.cli_api.cmd_token_list",
+    "engine.cli_escalation.cmd_outbox_list"})
+
+
+class OutputError(KehoachError):
+    """An output file (-o) that cannot be written; the message names it and the cause."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kehoach` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help()
-        return EXIT_USAGE
     try:
-        code: int = args.command(args)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        command: Command | None = getattr(args, "command", None)
+        if command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        if f"{command.__module__}.{command.__name__}" in READ_ONLY_COMMANDS:
+            require_database()
+        code = command(args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
     except KehoachError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
-        return EXIT_INVALID
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        return 130
-    except Exception as exc:  # a bug: say so briefly, keep the traceback for whoever debugs
-        if os.environ.get("KEHOACH_DEBUG"):
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+        return getattr(exc, "exit_code", EXIT_INVALID)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP where a command turns
+        err.print("interrupted")      # them into KeyboardInterrupt (engine.cli_serve)
+        return 128 + getattr(exc, "signum", signal.SIGINT)
+    except BrokenPipeError:
+        # The reader (`| head`) has gone: stop quietly, as Unix tools do. Python would try
+        # to flush stdout again at exit and complain; point it at /dev/null first.
+        _discard_stdout()
+        return EXIT_PIPE
+    except Exception as exc:
+        problem = environment_problem(exc)
+        if problem is not None:
+            err.print(f"[bold red]error:[/] {escape(problem)}", markup=True)
+            return EXIT_CONFIG
+        if os.environ.get("KEHOACH_DEBUG"):  # a bug: say so briefly, keep the traceback
             raise
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (this is a bug in "
-                  "kehoach; run again with KEHOACH_DEBUG=1 to see the traceback)", markup=True)
+        err.print(f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')} "
+                  "(this is a bug in kehoach; run again with KEHOACH_DEBUG=1 to see the "
+                  "traceback)", markup=True)
         return EXIT_BUG
     return code
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture it)
+        pass
+
+
+def environment_problem(exc: BaseException) -> str | None:
+    """A one-line account of a database that cannot be reached or used, else None.
+
+    These are the operator's to fix (the server is down, the database does not exist, the
+    file is not a database or its folder cannot be made), not bugs: the message names the
+    database (never its password) and the driver's reason.
+    """
+    import sqlite3
+
+    sa = sys.modules.get("sqlalchemy.exc")
+    psycopg = sys.modules.get("psycopg")
+    cause: BaseException | None = None
+    if sa is not None and isinstance(exc, sa.DBAPIError):
+        orig = exc.orig
+        if isinstance(exc, sa.OperationalError | sa.InterfaceError) or \
+                type(orig) is sqlite3.DatabaseError:  # "file is not a database"
+            cause = orig or exc
+    elif isinstance(exc, sqlite3.OperationalError) or (
+            psycopg is not None and isinstance(exc, psycopg.OperationalError)):
+        cause = exc
+    where = _database_label()
+    if isinstance(exc, OSError) and exc.filename and \
+            Path(str(exc.filename)) in (Path(where), *Path(where).parents):
+        return f"cannot create the database {where}: {exc.strerror} ({exc.filename})"
+    if cause is None:
+        return None
+    reason = "; ".join(" ".join(line.split()) for line in str(cause).splitlines()
+                       if line.strip())
+    return f"cannot use the database {where}: {reason}"
+
+
+def _database_label() -> str:
+    try:
+        from engine.settings import Settings
+
+        return Settings().database_label()
+    except Exception:
+        return "the configured database"
+
+
+def require_database() -> None:
+    """Refuse to go on when the configured SQLite file does not exist.
+
+    Opening the store creates it: right for `register` or `db upgrade`, wrong for a command
+    that only reads (it would leave an empty database behind, maybe in a folder made for it).
+    """
+    from engine.settings import ConfigError, Settings
+
+    settings = Settings()
+    url = settings.resolved_database_url()
+    if not url.startswith("sqlite"):
+        return
+    path = settings.database_label()
+    if path and path != ":memory:" and not Path(path).exists():
+        raise ConfigError(f"no database at {path}: create it with `kehoach register SPEC` "
+                          "(or `kehoach db upgrade`), or set KEHOACH_HOME or "
+                          "KEHOACH_DATABASE_URL to use an existing one")
+
+
+def write_output(path: Path, write: Callable[[Path], object]) -> None:
+    """Write the file `path` (an -o option) with `write`, creating its folder if needed.
+
+    Every command with -o behaves alike: a missing folder is created (as for `import -o
+    drafts/x.yaml`); a path that cannot be written is a clear error naming it.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +240,8 @@ EXTENSION_MODULES = ("engine.cli_state", "engine.cli_import", "engine.cli_api",
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from engine.loader import compile_file, is_directory_file, load_directory
+
     failed = 0
     for path in args.specs:
         try:
@@ -123,7 +254,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             plan = compile_file(path)
         except KehoachError as exc:
             failed += 1
-            err.print(f"[bold red]error:[/] {exc}", markup=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
             continue
         for w in plan.warnings:
             where = f"{w.location}: " if w.location else f"{path}: "
@@ -137,6 +268,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
+    from engine.loader import compile_file
+
     plan = compile_file(args.spec)
     if args.json:
         json.dump(plan.to_json(), sys.stdout, ensure_ascii=False)
@@ -147,6 +280,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
+    from engine.export import to_dot, to_mermaid
+    from engine.loader import compile_file
+
     plan = compile_file(args.spec)
     render = to_mermaid if args.format == "mermaid" else to_dot
     sys.stdout.write(render(plan, level=args.level))
@@ -154,6 +290,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from engine.loader import compile_file
+
     plan = compile_file(args.spec)
     header = plan.spec.plan
     number = header.number or "(chưa có số)"
@@ -180,6 +318,8 @@ def _summary(plan: CompiledPlan) -> str:
 
 def _names(refs: Sequence[str], directory: Directory,
            expanded: dict[str, tuple[str, ...]]) -> str:
+    from engine.spec import GROUP_PREFIX
+
     names = []
     for ref in refs:
         if ref.startswith(GROUP_PREFIX):

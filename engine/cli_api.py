@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.auth import Role, issue_token, list_tokens, revoke_token, set_signature_policy
 from engine.cli import EXIT_OK, out
 from engine.errors import KehoachError
 from engine.store import open_store, utc_now
+from engine.tables import AgencyRow
+from engine.tables_api import ApiTokenRow, PlanDirectoryRow
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class TokenOptionError(KehoachError, ValueError):
     """A `token create` option combination that makes no token."""
+
+
+class UnknownTargetError(KehoachError, LookupError):
+    """A `token create --directory/--agency` that names nothing registered."""
+
+    def __init__(self, kind: str, ident: str, why: str, suggestions: Sequence[str]) -> None:
+        self.kind = kind
+        self.ident = ident
+        hint = (f" (did you mean {', '.join(repr(s) for s in suggestions)}?)" if suggestions
+                else "")
+        super().__init__(f"unknown {kind} {ident!r}: {why}{hint}; no token created")
 
 
 def register_cli(sub: Any) -> None:
@@ -35,7 +55,8 @@ def register_cli(sub: Any) -> None:
     p = token.add_parser("list", help="list tokens (never their secrets)")
     p.set_defaults(command=cmd_token_list)
 
-    p = token.add_parser("revoke", help="revoke a token at once")
+    p = token.add_parser("revoke", help="revoke a token at once (revoking a revoked token "
+                         "changes nothing and exits 0)")
     p.add_argument("token_id", metavar="ID")
     p.set_defaults(command=cmd_token_revoke)
 
@@ -49,44 +70,80 @@ def _role(args: argparse.Namespace) -> Role:
     return role
 
 
+ROLE_VI = {Role.AGENCY: "cơ quan", Role.OPERATOR: "điều hành", Role.CALENDAR: "lịch (chỉ đọc)"}
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     role = _role(args)
     directory = None if role is Role.OPERATOR else args.directory
     agency = None if role is Role.OPERATOR else args.agency
     with open_store().transaction() as session:
+        if directory is not None and agency is not None:
+            _require_agency(session, directory, agency)
         issued = issue_token(session, role=role, directory_id=directory, agency_id=agency,
                              now=utc_now(), note=args.note)
         if args.require_signature:
             set_signature_policy(session, directory_id=args.directory, agency_id=args.agency,
                                  required=True)
     who = "điều hành" if role is Role.OPERATOR else f"{agency} ({directory})"
-    out.print(f"Đã tạo token {issued.id} loại {role.value} cho {who}.")
-    out.print("Lưu ngay: token và khóa ký chỉ hiện một lần này.")
-    out.print(f"token: {issued.token}")
-    if role is not Role.CALENDAR:
+    out.print(f"Đã tạo token {issued.id} loại {ROLE_VI[role]} cho {who}.")
+    if role is Role.CALENDAR:
+        out.print("Lưu ngay: token chỉ hiện một lần này.")
+        out.print(f"token: {issued.token}")
+    else:
+        out.print("Lưu ngay: token và khóa ký chỉ hiện một lần này.")
+        out.print(f"token: {issued.token}")
         out.print(f"signing secret: {issued.signing_secret}")
     if args.require_signature:
         out.print(f"Từ nay mọi yêu cầu của {agency} phải có header Kehoach-Signature.")
     return EXIT_OK
 
 
+def _require_agency(session: Session, directory: str, agency: str) -> None:
+    """Refuse a directory no registered plan uses, or an agency not in it."""
+    from engine.api_service import PlanDirectories  # (FastAPI: only when needed)
+
+    plans = PlanDirectories().plans_in(session, directory)
+    if not plans:
+        known = sorted(set(session.scalars(select(PlanDirectoryRow.directory_id))))
+        raise UnknownTargetError(
+            "directory", directory, "no registered plan uses it"
+            + (f" (known: {', '.join(known)})" if known else "; register a plan first"),
+            difflib.get_close_matches(directory, known, 3))
+    agencies = set(session.scalars(select(AgencyRow.id).where(AgencyRow.plan_id.in_(plans))))
+    if agency not in agencies:
+        raise UnknownTargetError("agency", agency, f"not in directory {directory!r}",
+                                 difflib.get_close_matches(agency, sorted(agencies), 3))
+
+
 def cmd_token_list(args: argparse.Namespace) -> int:
     with open_store().transaction() as session:
         tokens = list_tokens(session)
+        notes = {row.id: row.note for row in session.execute(
+            select(ApiTokenRow.id, ApiTokenRow.note))}
     table = Table(title=f"{len(tokens)} token(s)")
-    for name in ("ID", "Role", "Directory", "Agency", "Created", "Revoked", "Signature"):
-        table.add_column(name)
+    for name in ("ID", "Role", "Directory", "Agency", "Created", "Revoked", "Signature", "Note"):
+        table.add_column(name, overflow="fold")
     for t in tokens:
         table.add_row(t.id, t.role.value, t.directory_id or "—", t.agency_id or "—",
-                      f"{t.created_at:%d/%m/%Y %H:%M}",
-                      f"{t.revoked_at:%d/%m/%Y %H:%M}" if t.revoked_at else "",
-                      "required" if t.require_signature else "")
+                      f"{t.created_at.astimezone(LOCAL):%d/%m/%Y %H:%M}",
+                      f"{t.revoked_at.astimezone(LOCAL):%d/%m/%Y %H:%M}" if t.revoked_at
+                      else "",
+                      "required" if t.require_signature else "", notes.get(t.id) or "")
     out.print(table)
     return EXIT_OK
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
+    """Revoke a token; one already revoked is left as it was (exit 0: it is revoked)."""
     with open_store().transaction() as session:
-        revoke_token(session, args.token_id, now=utc_now())
+        row = session.get(ApiTokenRow, args.token_id)
+        revoked_at = row.revoked_at if row is not None else None
+        if revoked_at is None:
+            revoke_token(session, args.token_id, now=utc_now())
+    if revoked_at is not None:
+        out.print(f"Token {args.token_id} đã bị thu hồi từ trước (lúc "
+                  f"{revoked_at.astimezone(LOCAL):%d/%m/%Y %H:%M}); không thay đổi gì.")
+        return EXIT_OK
     out.print(f"Đã thu hồi token {args.token_id}.")
     return EXIT_OK

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from engine.cli import EXIT_OK, err, out
+from engine.cli import EXIT_OK, err, out, require_database, write_output
 from engine.errors import Location, SpecError
 from engine.importer import Draft, build_draft, find_tables_in_text
 from engine.importer.draft import proposals_yaml
@@ -76,6 +76,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _read_document(path: Path) -> tuple[str, list[TaskTable]]:
+    if path.is_dir():
+        raise SpecError("is a folder: give the plan document itself (a .txt text export or "
+                        "a .docx file)", location=Location(str(path)))
     if path.suffix.lower() != ".docx":
         text = read_text(path)
         return text, find_tables_in_text(text)
@@ -97,11 +100,8 @@ def _write(path: Path | None, text: str) -> None:
     if path is None:
         sys.stdout.write(text)
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)  # e.g. ../directories beside a new spec
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot write: {exc.strerror}", location=Location(str(path))) from None
+    # (Its folder is created: e.g. ../directories beside a new spec.)
+    write_output(path, lambda target: target.write_text(text, encoding="utf-8"))
 
 
 def _print_summary(draft: Draft, tables: list[TaskTable], console: Console) -> None:
@@ -145,6 +145,8 @@ def open_at_year_end(spec: PlanSpec) -> list[tuple[str, str, str]]:
 def cmd_rollover(args: argparse.Namespace) -> int:
     """Write the next year's spec, and its directory when the current one does not cover it."""
     loaded = load_plan(args.spec)
+    if args.from_db:
+        require_database()
     try:
         result = roll_over(loaded.spec, loaded.directory, to_year=args.to_year,
                            open_instances=open_at_year_end(loaded.spec) if args.from_db

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from engine.cli import EXIT_INVALID, EXIT_OK, err, out
+from engine.cli import EXIT_INVALID, EXIT_OK, err, out, write_output
 from engine.compile import compile_plan
 from engine.errors import KehoachError
 from engine.loader import load_plan, read_text
@@ -29,6 +30,10 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 class InputError(KehoachError, ValueError):
     """A command-line value that cannot be used; the message names the option."""
+
+
+class RegisterError(KehoachError):
+    """A spec of a batch the database refused; the whole batch is rolled back."""
 
 
 def register_cli(sub: Any) -> None:
@@ -106,15 +111,36 @@ def parse_moment(text: str | None, *, option: str, end_of_day: bool = False) -> 
 
 
 def cmd_register(args: argparse.Namespace) -> int:
-    store = _store()
+    """Register every spec, or none: all are compiled first, and stored in one transaction."""
+    compiled = []
+    failed = 0
     for path in args.specs:
-        loaded = load_plan(path)
-        plan = compile_plan(loaded.spec, loaded.directory, source=loaded.source)
-        texts = read_text(path), read_text(loaded.directory_path)
-        with _progress(f"registering {plan.spec.plan.id}", len(plan.instances)) as advance, \
-                store.transaction() as tx:
-            diff = register_plan(tx, plan, spec_text=texts[0], directory_text=texts[1],
-                                 now=utc_now(), actor=args.actor, progress=advance)
+        try:
+            loaded = load_plan(path)
+            plan = compile_plan(loaded.spec, loaded.directory, source=loaded.source)
+            texts = read_text(path), read_text(loaded.directory_path)
+        except KehoachError as exc:
+            failed += 1
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+            continue
+        compiled.append((path, plan, texts))
+    if failed:
+        err.print(f"{failed} of {len(args.specs)} spec(s) have errors: nothing registered")
+        return EXIT_INVALID
+    diffs = []
+    with _store().transaction() as tx:
+        for path, plan, (spec_text, directory_text) in compiled:
+            try:
+                with _progress(f"registering {plan.spec.plan.id}",
+                               len(plan.instances)) as advance:
+                    diffs.append((path, register_plan(
+                        tx, plan, spec_text=spec_text, directory_text=directory_text,
+                        now=utc_now(), actor=args.actor, progress=advance)))
+            except KehoachError as exc:
+                if len(compiled) > 1:
+                    raise RegisterError(f"{path}: {exc}; nothing registered") from None
+                raise
+    for path, diff in diffs:
         _print_diff(path, diff)
     return EXIT_OK
 
@@ -234,26 +260,53 @@ def cmd_report(args: argparse.Namespace) -> int:
     as_of = parse_moment(args.as_of, option="--as-of", end_of_day=True) if args.as_of else None
     with _store().transaction() as tx:
         report = build_report(tx, plan=args.plan, period=args.period, as_of=as_of)
+        _check_period_year(tx, report)
         html = (build_html_report(tx, plan=args.plan, period=args.period, as_of=as_of)
                 if args.format == "html" else None)
-    if html is not None:
-        args.output.write_text(html, encoding="utf-8")
-        out.print(f"wrote {args.output}")
+    output: Path | None = args.output
+    if html is not None and output is not None:
+        write_output(output, lambda path: path.write_text(html, encoding="utf-8"))
+        out.print(f"wrote {output}")
         return EXIT_OK
-    if args.format == "xlsx":
-        write_xlsx(report, args.output)
-        out.print(f"wrote {args.output}")
+    if args.format == "xlsx" and output is not None:
+        write_output(output, lambda path: write_xlsx(report, path))
+        out.print(f"wrote {output}")
         return EXIT_OK
     text = (json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
             if args.format == "json" else to_csv(report) if args.format == "csv" else None)
     if text is None:
         _print_report_table(report)
-    elif args.output:
-        args.output.write_text(text, encoding="utf-8")
-        out.print(f"wrote {args.output}")
+    elif output is not None:
+        write_output(output, lambda path: path.write_text(text, encoding="utf-8"))
+        out.print(f"wrote {output}")
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _check_period_year(tx: Any, report: Any) -> None:
+    """Refuse a period outside the plan's year that holds none of its dated instances.
+
+    A period of another year is kept when some instance is due in it (a 2024 plan's annual
+    report due in January 2025), with a warning: only those instances, and the continuous
+    duties (due in no period), are counted.
+    """
+    from sqlalchemy import func, select
+
+    from engine.tables import InstanceRow
+
+    year = require_plan(tx, report.plan).year
+    if report.window_start.year <= year <= report.window_end.year:
+        return
+    what = f"--period {report.period} is outside plan {report.plan!r} (year {year})"
+    due = tx.scalar(select(func.count()).select_from(InstanceRow).where(
+        InstanceRow.plan_id == report.plan,
+        InstanceRow.printed_due.between(report.window_start, report.window_end)))
+    if not due:
+        raise InputError(f"{what}: none of its instances is due in it; use a period of "
+                         f"{year} (e.g. {year}-Q1, {year}-H1, {year})")
+    err.print(f"[yellow]warning:[/] {escape(what)}: only the {due} instance(s) due in it "
+              "are counted", markup=True)
 
 
 def _print_report_table(report: Any) -> None:

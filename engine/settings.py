@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from engine.errors import KehoachError
+
+ENV_PREFIX = "KEHOACH_"
+# Values never echoed back in an error message.
+SECRET_FIELDS = frozenset({"smtp_password"})
+
+
+class ConfigError(KehoachError, ValueError):
+    """A setting that cannot be used, or a database that cannot be reached or does not exist.
+
+    The message names the setting (its environment variable) or the database URL, without
+    any password, and the cause. `kehoach` exits with 4 on it (1 is for bad input).
+    """
+
+    exit_code = 4
 
 
 class Settings(BaseSettings):
     """Where the state lives and how to reach the outside world.
 
     The default store is SQLite in `KEHOACH_HOME` (the working directory if unset);
-    `KEHOACH_DATABASE_URL=postgresql+psycopg://...` selects PostgreSQL.
+    `KEHOACH_DATABASE_URL=postgresql+psycopg://...` selects PostgreSQL. A value that cannot
+    be used raises ConfigError naming its environment variable.
     """
 
-    model_config = SettingsConfigDict(env_prefix="KEHOACH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     home: Path = Field(default_factory=Path.cwd)
     database_url: str | None = None
@@ -35,12 +53,84 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     api_body_limit: int = 64 * 1024
 
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(describe_errors(exc)) from None
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_url(cls, value: str | None) -> str | None:
+        if value:
+            check_database_url(normalize_database_url(value))
+        return value
+
     def resolved_database_url(self) -> str:
         """The database URL: the configured one, or the SQLite file in `home`."""
         if self.database_url:
-            url = self.database_url
-            # "postgresql://" alone would make SQLAlchemy look for psycopg2; we ship psycopg 3.
-            if url.startswith("postgresql://") or url.startswith("postgres://"):
-                url = "postgresql+psycopg://" + url.split("://", 1)[1]
-            return url
+            return normalize_database_url(self.database_url)
         return f"sqlite:///{(self.home / 'kehoach.db').resolve()}"
+
+    def database_label(self) -> str:
+        """The database for messages: the SQLite file, or the URL without its password."""
+        return database_label(self.resolved_database_url())
+
+
+def normalize_database_url(url: str) -> str:
+    # "postgresql://" alone would make SQLAlchemy look for psycopg2; we ship psycopg 3.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a URL that names no database kehoach can use (ValueError, password hidden)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ValueError(f"{hide_password(url)!r} is not a database URL (expected e.g. "
+                         "postgresql://USER@HOST/DB or sqlite:////PATH/kehoach.db)") from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "sqlite" and driver == "pysqlite":
+        return
+    if backend == "postgresql" and driver == "psycopg":
+        return
+    raise ValueError(f"{parsed.render_as_string(hide_password=True)!r}: kehoach stores its "
+                     "state in SQLite (sqlite:///PATH) or PostgreSQL through psycopg 3 "
+                     "(postgresql://... or postgresql+psycopg://...)")
+
+
+def database_label(url: str) -> str:
+    """`url` fit to print: the file of an SQLite URL; any other without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # an unparseable URL: hide what looks like a password
+        return hide_password(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return parsed.database
+    return parsed.render_as_string(hide_password=True)
+
+
+def hide_password(text: str) -> str:
+    """`scheme://user:secret@host` -> `scheme://user:***@host`."""
+    return re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", text)
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line naming each bad setting by its environment variable, its value and why."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = f"{ENV_PREFIX}{field.upper()}" if field else "a setting"
+        value = error.get("input")
+        shown = ("" if field in SECRET_FIELDS or field == "database_url"
+                 or isinstance(value, dict) else f"={value!r}")
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{name}{shown}: {reason}")
+    return "; ".join(problems)

@@ -159,3 +159,152 @@ def test_the_installed_command_exits_non_zero_without_a_traceback(tmp_path: Path
                           cwd=ROOT)
     assert done.returncode == 1
     assert "missing.yaml: file not found" in done.stderr and "Traceback" not in done.stderr
+
+
+HP19 = PLAN_SPECS / "haiphong/2019-42-tt-cchc.yaml"
+
+
+def _copy_spec(source: Path, target: Path, **plan: object) -> Path:
+    """`source` written to `target` with its directory made absolute and `plan` fields set."""
+    data = yaml.safe_load(source.read_text("utf-8"))
+    data["plan"]["directory"] = str((source.parent / data["plan"]["directory"]).resolve())
+    data["plan"].update(plan)
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return target
+
+
+def _bad_spec(tmp_path: Path) -> Path:
+    bad = _copy_spec(HP19, tmp_path / "bad.yaml", id="hp-bad")
+    bad.write_text(bad.read_text("utf-8").replace("lead:\n", "lead:\n  - so-khong-co\n", 1),
+                   "utf-8")
+    return bad
+
+
+@pytest.mark.parametrize("order", ["good first", "bad first"])
+def test_a_batch_with_a_bad_spec_registers_nothing_and_names_every_error(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, order: str) -> None:
+    good, bad = HP19, _bad_spec(tmp_path)
+    other_bad = _copy_spec(HN24, tmp_path / "bad2.yaml", year="hai nghìn")
+    files = [good, bad, other_bad] if order == "good first" else [bad, other_bad, good]
+    code, out, err = run(capsys, "register", *map(str, files))
+    assert code == 1 and out == ""
+    assert f"{bad}" in err and "so-khong-co" in err and f"{other_bad}" in err
+    assert "2 of 3 spec(s) have errors: nothing registered" in err
+    assert not (tmp_path / "kehoach.db").exists()  # nothing compiled, nothing opened
+    code, out, _ = run(capsys, "register", str(good))
+    assert code == 0 and "registered revision 1" in out
+
+
+def test_a_batch_the_database_refuses_in_part_is_rolled_back_whole(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    first = _copy_spec(HN24, tmp_path / "a.yaml", number="99/KH-UBND")
+    second = _copy_spec(HN24, tmp_path / "b.yaml", number="99/KH-UBND", id="hn-2024-ban-sao")
+    code, out, err = run(capsys, "register", str(first), str(second))
+    assert code == 1 and out == ""
+    assert f"{second}: " in err and "already registered as plan" in err
+    assert "nothing registered" in err
+    assert run(capsys, "status", "--plan", PLAN)[0] == 1  # the first was rolled back too
+
+
+def test_report_output_goes_into_a_new_folder_or_names_the_path_it_cannot_write(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    run(capsys, "register", str(HN24))
+    target = tmp_path / "reports" / "2024" / "q1.csv"
+    code, out, _ = run(capsys, "report", "--plan", PLAN, "--period", "2024-Q1", "--format",
+                       "csv", "-o", str(target))
+    assert code == 0 and f"wrote {target}" in out
+    assert target.read_text("utf-8").startswith("STT,")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", "utf-8")
+    for fmt in ("csv", "xlsx", "html"):
+        code, _, err = run(capsys, "report", "--plan", PLAN, "--period", "2024-Q1", "--format",
+                           fmt, "-o", str(blocker / f"q1.{fmt}"))
+        assert code == 1, err
+        assert f"cannot write {blocker / f'q1.{fmt}'}: " in err and "bug" not in err
+
+
+@pytest.mark.parametrize("period", ["2025-Q1", "2023", "2025"])
+def test_a_report_period_outside_the_plan_year_is_refused(
+        capsys: pytest.CaptureFixture[str], period: str) -> None:
+    run(capsys, "register", str(HN24))
+    code, out, err = run(capsys, "report", "--plan", PLAN, "--period", period)
+    assert code == 1 and out == ""
+    assert f"--period {period} is outside plan '{PLAN}' (year 2024)" in err
+
+
+def _tokens(capsys: pytest.CaptureFixture[str]) -> str:
+    code, out, _ = run(capsys, "token", "list")
+    assert code == 0
+    return out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--agency", "so-xyz", "--directory", "hanoi-2024"],
+     "unknown agency 'so-xyz': not in directory 'hanoi-2024' (did you mean 'so-y-te'?)"),
+    (["--agency", "so-y-te", "--directory", "hanoi-2099"],
+     "unknown directory 'hanoi-2099': no registered plan uses it (known: hanoi-2024) "
+     "(did you mean 'hanoi-2024'?)"),
+    (["--agency", "so-y-te", "--directory", "hanoi-2099", "--calendar"],
+     "unknown directory 'hanoi-2099'"),
+], ids=["unknown agency", "unknown directory", "calendar token of an unknown directory"])
+def test_token_create_refuses_an_unknown_agency_or_directory(
+        capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    run(capsys, "register", str(HN24))
+    code, out, err = run(capsys, "token", "create", *argv)
+    assert code == 1 and out == ""
+    assert message in err and "no token created" in err
+    assert "0 token(s)" in _tokens(capsys)
+
+
+def test_token_messages_list_notes_and_revoking_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "register", str(HN24))
+    code, out, _ = run(capsys, "token", "create", "--agency", "so-y-te", "--directory",
+                       "hanoi-2024", "--calendar", "--note", "lịch của Sở Y tế")
+    assert code == 0
+    assert "loại lịch (chỉ đọc) cho so-y-te (hanoi-2024)" in out and "agency" not in out
+    assert "Lưu ngay: token chỉ hiện một lần này." in out and "khóa ký" not in out
+    assert "signing secret" not in out
+    code, out, _ = run(capsys, "token", "create", "--agency", "so-y-te", "--directory",
+                       "hanoi-2024")
+    assert code == 0 and "loại cơ quan" in out and "token và khóa ký" in out
+    assert "signing secret: khsig_" in out
+    listing = _tokens(capsys)
+    assert "Note" in listing and "lịch của Sở Y tế" in listing
+    token_id = listing.split("tok_", 1)[1].split()[0]
+    code, out, _ = run(capsys, "token", "revoke", f"tok_{token_id}")
+    assert code == 0 and out.startswith(f"Đã thu hồi token tok_{token_id}.")
+    code, out, _ = run(capsys, "token", "revoke", f"tok_{token_id}")
+    assert code == 0 and "đã bị thu hồi từ trước" in out and "Đã thu hồi" not in out
+
+
+def test_import_of_a_folder_asks_for_the_document(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    code, _, err = run(capsys, "import", str(tmp_path), "--directory",
+                       str(PLAN_SPECS / "directories/hanoi-2024.yaml"))
+    assert code == 1
+    assert f"{tmp_path}: is a folder: give the plan document itself (a .txt" in err
+    assert "YAML" not in err
+
+
+def test_serve_usage_shows_the_api_part_as_optional(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    usage = capsys.readouterr().out.split("\n\n", 1)[0]
+    assert "PART" not in usage
+    assert "kehoach serve [-h] [--host HOST] [--port PORT] [--prefect-port PORT]" in usage
+    assert "kehoach serve api [-h]" in usage
+
+
+def test_a_period_of_another_year_holding_some_instances_is_reported_with_a_warning(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    spec = _copy_spec(HP19, tmp_path / "late.yaml")
+    spec.write_text(spec.read_text("utf-8").replace("due: Cả năm 2019",
+                                                    "due: Chậm nhất ngày 15/01/2020", 1),
+                    "utf-8")
+    assert run(capsys, "register", str(spec))[0] == 0
+    code, out, err = run(capsys, "report", "--plan", "hp-2019-42-tt-cchc", "--period", "2020-Q1",
+                         "--format", "json")
+    assert code == 0, err
+    assert "warning: --period 2020-Q1 is outside plan 'hp-2019-42-tt-cchc' (year 2019): only " \
+           "the 1 instance(s) due in it are counted" in err
+    assert json.loads(out)["period"] == "2020-Q1"
