@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from email.errors import HeaderDefect, HeaderParseError
 from email.headerregistry import Address
 from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import available_timezones
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -20,8 +18,8 @@ from pydantic import (
     ValidationError,
 )
 
-from engine.errors import DuplicateIdError, Location, SpecSyntaxError
-from engine.yamltext import SourceText, parse_yaml
+from engine.errors import DuplicateIdError, SpecSyntaxError
+from engine.yamltext import SourceText, dotted, parse_yaml
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
@@ -206,7 +204,7 @@ def parse_plan_spec(text: str, *, file: str) -> tuple[PlanSpec, SourceText]:
         SpecSyntaxError: not YAML, a missing or unknown field, a value of the wrong type.
         DuplicateIdError: two tasks with one id.
     """
-    source = _parse(text, file=file)
+    source = parse_yaml(text, file=file)
     spec = _validate(PlanSpec, source)
     _check_unique(source, "tasks", "task")
     return spec, source
@@ -214,51 +212,10 @@ def parse_plan_spec(text: str, *, file: str) -> tuple[PlanSpec, SourceText]:
 
 def parse_directory(text: str, *, file: str) -> tuple[Directory, SourceText]:
     """Parse an agency directory from YAML text (errors as for `parse_plan_spec`)."""
-    source = _parse(text, file=file)
+    source = parse_yaml(text, file=file)
     directory = _validate(Directory, source)
     _check_unique(source, "agencies", "agency", also="groups")
     return directory, source
-
-
-def _parse(text: str, *, file: str) -> SourceText:
-    try:
-        return parse_yaml(text, file=file)
-    except SpecSyntaxError:
-        raise
-    except (ValueError, OverflowError, TypeError, yaml.YAMLError) as exc:
-        # YAML reads 2024-02-30 as a date, and the date constructor refuses it; a tag such
-        # as !!binary can fail the same way. The parser says what, not where.
-        problem = getattr(exc, "problem", None) or str(exc)
-        found = _bad_scalar(text)
-        if found is None:
-            raise SpecSyntaxError(f"not valid YAML: {problem}", location=Location(file)) from None
-        line, path, node = found
-        what = "a valid date" if node.tag.endswith(":timestamp") else "readable"
-        raise SpecSyntaxError(f"{node.value!r} is not {what} ({problem})",
-                              location=Location(file, line), field=_dotted(path) or None,
-                              ) from None
-
-
-def _bad_scalar(text: str) -> tuple[int, tuple[Any, ...], yaml.ScalarNode] | None:
-    """The line, path and node of the first scalar the safe loader cannot construct."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())] if root else []
-        while stack:
-            node, path = stack.pop()
-            if isinstance(node, yaml.ScalarNode):
-                try:
-                    loader.construct_object(node)
-                except (ValueError, OverflowError, yaml.YAMLError):
-                    return node.start_mark.line + 1, path, node
-            elif isinstance(node, yaml.MappingNode):
-                stack.extend(reversed([(v, (*path, k.value)) for k, v in node.value]))
-            elif isinstance(node, yaml.SequenceNode):
-                stack.extend(reversed([(v, (*path, i)) for i, v in enumerate(node.value)]))
-    finally:
-        loader.dispose()
-    return None
 
 
 def _validate(model: type[M], source: SourceText) -> M:
@@ -269,7 +226,7 @@ def _validate(model: type[M], source: SourceText) -> M:
         loc = tuple(first["loc"])
         raise SpecSyntaxError(
             _describe(first), location=source.locate(loc),
-            task=_task_at(source, loc), field=_dotted(loc) or None,
+            task=_task_at(source, loc), field=dotted(loc) or None,
         ) from None
 
 
@@ -285,10 +242,6 @@ def _describe(error: Any) -> str:
         return (f"{error['input']!r} is not a valid id: use lower-case ASCII letters, digits "
                 "and single hyphens (an agency group is written 'group:<id>')")
     return f"{error['msg']} (got {error['input']!r})"
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    return re.sub(r"\.(\d+)", r"[\1]", ".".join(str(p) for p in loc))
 
 
 def _task_at(source: SourceText, loc: tuple[Any, ...]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,22 +49,46 @@ def parse_yaml(text: str, *, file: str) -> SourceText:
     if node is None:
         raise SpecSyntaxError("the file is empty", location=Location(file, 1))
     lines: dict[Path, int] = {}
-    data = _build(node, (), lines, yaml.SafeLoader(""))
+    data = _build(node, (), lines, yaml.SafeLoader(""), file)
     return SourceText(data=data, file=file, lines=lines)
 
 
-def _build(node: yaml.Node, path: Path, lines: dict[Path, int], loader: yaml.SafeLoader) -> Any:
+def _build(node: yaml.Node, path: Path, lines: dict[Path, int], loader: yaml.SafeLoader,
+           file: str) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            out[key] = _build(value_node, (*path, key), lines, loader)
+            key = _construct(key_node, path, loader, file)
+            out[key] = _build(value_node, (*path, key), lines, loader, file)
             lines[(*path, key)] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), lines, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+        return [_build(item, (*path, i), lines, loader, file)
+                for i, item in enumerate(node.value)]
+    return _construct(node, path, loader, file)
+
+
+def _construct(node: yaml.Node, path: Path, loader: yaml.SafeLoader, file: str) -> Any:
+    """The value of a scalar (or a key), or a SpecSyntaxError naming its line and path.
+
+    YAML reads 2024-02-30 as a date and the date constructor refuses it; a tag such as
+    `!!int abc` fails the same way. The constructor says what, not where.
+    """
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError, TypeError, yaml.YAMLError) as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        what = "a valid date" if node.tag.endswith(":timestamp") else "readable"
+        raise SpecSyntaxError(f"{node.value!r} is not {what} ({problem})",
+                              location=Location(file, node.start_mark.line + 1),
+                              field=dotted(path) or None) from None
+
+
+def dotted(path: Sequence[Any]) -> str:
+    """A data path as a field name: ("calendar", "working_days", 1) ->
+    "calendar.working_days[1]"."""
+    return re.sub(r"\.(\d+)", r"[\1]", ".".join(str(p) for p in path))
 
 
 def load_sections(text: str, keys: Collection[str]) -> dict[str, Any]:
