@@ -23,7 +23,16 @@ from engine.registry import RegistrationDiff, register_plan
 from engine.report import build_report, task_line, to_csv, write_xlsx
 from engine.report_html import build_html_report
 from engine.status import STATUS_LABELS_VI, Event, EventKind, Status
-from engine.store import Store, open_store, record_event, utc_now
+from engine.store import (
+    CLOCK_SKEW,
+    MAX_PROGRESS_COUNT,
+    EventValueError,
+    Store,
+    local_text,
+    open_store,
+    record_event,
+    utc_now,
+)
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -178,9 +187,6 @@ def _print_diff(path: Path, diff: RegistrationDiff) -> None:
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
-    # (Imported here: this function's own names, apart from the module's shared imports.)
-    from engine.store import CLOCK_SKEW, MAX_PROGRESS_COUNT, EventValueError, local_text
-
     at = parse_moment(args.at, option="--at")
     if at > utc_now() + CLOCK_SKEW:  # as the API refuses it
         raise InputError(f"--at {args.at!r} is in the future ({local_text(at, LOCAL)}, local "
