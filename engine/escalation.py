@@ -106,6 +106,12 @@ class Level:
         """The Vietnamese name of the level, as mails print it."""
         return LEVEL_LABELS_VI.get(self.name, self.name)
 
+    @property
+    def audience(self) -> str:
+        """Whom the level tells, as one key: levels with equal keys tell the same agencies
+        of an instance, so the higher supersedes the lower when both are newly reached."""
+        return " ".join(sorted(str(a) for a in self.to))
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -233,7 +239,8 @@ class Escalation:
     rank: int                     # position of the level in its policy
     reached_on: dt.date           # the level's trigger date
     days_late: int                # working days after due (negative: before due)
-    notify: bool                  # False when a higher level is reached in the same sweep
+    notify: bool                  # False when a higher level telling the same audiences
+                                  # is reached in the same sweep
     to: tuple[str, ...]
     cc: tuple[tuple[str, str], ...]  # (agency id, why it is cc'd)
 
@@ -389,8 +396,10 @@ def decide_escalations(instances: Iterable[OpenInstance], *, plan: PlanContext,
     `told` (instance id, level name) were decided by an earlier sweep and are skipped.
     When one sweep reaches several new levels of an instance at once (the first sweep of a
     plan registered late, a sweep after downtime), all are returned so none fires later,
-    but only the highest is to be notified: the lower ones would say what is no longer
-    true ("due in 5 days").
+    but a level is notified only if no higher new level tells the same audiences: to them
+    the lower one would say what is no longer true ("due in 5 days"). Levels telling
+    others are still notified: when the issuer hears of a task 15 working days late, its
+    lead hears of it at the highest level addressed to the lead (urge), not at none.
     """
     decider = Decider(plan, plan.local_date(now))
     decided: list[Escalation] = []
@@ -403,7 +412,8 @@ def decide_escalations(instances: Iterable[OpenInstance], *, plan: PlanContext,
             steps = tuple(s for s in steps if (instance.id, s.route.level.name) not in told)
         if not steps:
             continue
-        last = steps[-1]
-        decided += [decider.escalation(instance.id, instance.agency, step, notify=step is last)
+        highest = {step.route.level.audience: step for step in steps}  # steps go up
+        decided += [decider.escalation(instance.id, instance.agency, step,
+                                       notify=highest[step.route.level.audience] is step)
                     for step in steps]
     return decided

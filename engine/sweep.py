@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Subquery,
+    case,
     exists,
     func,
     insert,
@@ -226,10 +227,11 @@ def _record_reached(session: Session, plan: PlanContext, *, sweep_id: int,
 
     One statement per policy: the open instances are joined with the policy's levels (a
     constant table of name, rank and cutoff), so the partial index is read once per level
-    inside one statement. A lower level reached in the same sweep as a higher one is
-    recorded but not notified (see decide_escalations): `notified` is "no higher level of
-    the policy is newly reached by the instance too" (see _highest). Every row of one
-    instance comes from the same policy.
+    inside one statement. A lower level reached in the same sweep as a higher one that
+    tells the same audiences is recorded but not notified (see decide_escalations):
+    `notified` is "no higher level of the policy with the level's audience is newly reached
+    by the instance too" (see _highest). Every row of one instance comes from the same
+    policy.
     """
     today = plan.local_date(now)
     sqlite = session.connection().dialect.name == "sqlite"
@@ -238,7 +240,7 @@ def _record_reached(session: Session, plan: PlanContext, *, sweep_id: int,
         cutoffs = _level_cutoffs(policy, plan, today=today)
         levels = _levels_table(policy, cutoffs, name="levels")
         highest = _highest(levels, _levels_table(policy, cutoffs, name="higher") if sqlite
-                           else None)
+                           else None, audiences=sorted({lv.audience for lv in policy.levels}))
         chosen = (select(i.id, i.plan_id, levels.c.level, literal(sweep_id), levels.c.rank,
                          highest)
                   .join_from(i, levels, i.due_date <= levels.c.cutoff)
@@ -251,8 +253,10 @@ def _record_reached(session: Session, plan: PlanContext, *, sweep_id: int,
             ["instance_id", "plan_id", "level", "sweep_id", "rank", "notified"], chosen))
 
 
-def _highest(levels: Subquery, higher: Subquery | None) -> ColumnElement[bool]:
-    """Whether a row's level is the highest its instance newly reaches in the statement.
+def _highest(levels: Subquery, higher: Subquery | None, *,
+             audiences: Sequence[str]) -> ColumnElement[bool]:
+    """Whether a row's level is the highest with its audience (Level.audience) that its
+    instance newly reaches in the statement.
 
     With `higher` (a second copy of the levels), for SQLite: no higher level is reached
     and not yet told; the rows must then be ordered by instance, the order of both of
@@ -263,9 +267,14 @@ def _highest(levels: Subquery, higher: Subquery | None) -> ColumnElement[bool]:
     order already; it estimates the correlated NOT EXISTS per row, so its JIT compiled
     the statement with full optimization, 0.4 s even when no row was new.
     """
-    if higher is None:
-        return levels.c.rank == func.max(levels.c.rank).over(partition_by=InstanceRow.id)
+    if higher is None:  # one window per audience, all over the same partition: one pass
+        if len(audiences) == 1:
+            return levels.c.rank == func.max(levels.c.rank).over(partition_by=InstanceRow.id)
+        return case(*[(levels.c.audience == audience, levels.c.rank == func.max(
+            case((levels.c.audience == audience, levels.c.rank))).over(
+            partition_by=InstanceRow.id)) for audience in audiences])
     return ~exists().where(higher.c.rank > levels.c.rank,
+                           higher.c.audience == levels.c.audience,
                            InstanceRow.due_date <= higher.c.cutoff, ~_told(higher))
 
 
@@ -286,14 +295,15 @@ def _level_cutoffs(policy: Policy, plan: PlanContext, *, today: dt.date) -> list
 
 
 def _levels_table(policy: Policy, cutoffs: Sequence[dt.date], *, name: str) -> Subquery:
-    """The levels of `policy` as a constant table (level, rank, cutoff).
+    """The levels of `policy` as a constant table (level, rank, cutoff, audience).
 
     A UNION ALL of one-row SELECTs rather than VALUES: SQLite cannot name the columns of
     a VALUES list in FROM.
     """
     rows = [select(literal(level.name, String).label("level"),
                    literal(rank, Integer).label("rank"),
-                   literal(cutoff, Date).label("cutoff"))
+                   literal(cutoff, Date).label("cutoff"),
+                   literal(level.audience, String).label("audience"))
             for rank, (level, cutoff) in enumerate(zip(policy.levels, cutoffs, strict=True))]
     return union_all(*rows).subquery(name)
 

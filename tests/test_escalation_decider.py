@@ -99,6 +99,8 @@ def test_decide_escalations_is_the_plain_decision_instance_by_instance() -> None
         levels = PLAN.policy(instance.task).levels
         new = [r for r in reached_ranks(instance, plan=PLAN, today=now.date())
                if (instance.id, levels[r].name) not in told]
+        # Notified: no higher new level tells the same audiences.
         expected += [escalation_of(instance, plan=PLAN, rank=r, today=now.date(),
-                                   notify=r == new[-1]) for r in new]
+                                   notify=not any(set(levels[h].to) == set(levels[r].to)
+                                                  for h in new if h > r)) for r in new]
     assert decide_escalations(INSTANCES, plan=PLAN, told=told, now=now) == expected

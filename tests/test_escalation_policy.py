@@ -104,7 +104,7 @@ DECISIONS = [
     (D(2024, 2, 13), OpenInstance("i", "t", "so-y-te", DUE), ["reminder"], []),
     (D(2024, 2, 21), OpenInstance("i", "t", "so-y-te", DUE), ["reminder"], ["overdue*"]),
     (D(2024, 3, 12), OpenInstance("i", "t", "so-y-te", DUE), [],
-     ["reminder", "overdue", "urge", "leadership*"]),
+     ["reminder", "overdue", "urge*", "leadership*"]),
     (D(2024, 2, 27), OpenInstance("i", "t", "so-y-te", DUE,
                                   completed_at=moment(D(2024, 2, 9))), ["reminder"], []),
     (D(2024, 2, 27), OpenInstance("i", "t", "so-y-te", DUE,
@@ -116,7 +116,8 @@ DECISION_IDS = [
     "the reminder on 06/02 for a task due 20/02",
     "nothing new on 13/02 (a Tet holiday) once the reminder was sent",
     "overdue on 21/02 after the reminder",
-    "a first sweep long after due records all levels but notifies only leadership",
+    "a first sweep long after due records all levels; the lead hears of urge, the issuer "
+    "of leadership",
     "a task completed after its reminder gets no later level",
     "a waived task never escalates",
     "a continuous task (no deadline) is never overdue",

@@ -92,13 +92,19 @@ def test_a_task_completed_after_its_reminder_gets_no_later_level(seeded: Store) 
     assert levels_of(seeded, iid(BAN_HANH, "so-xay-dung"))["leadership"] is True
 
 
-def test_a_late_first_sweep_notifies_only_the_highest_level(seeded: Store) -> None:
+def test_a_late_first_sweep_tells_each_audience_its_highest_level(seeded: Store) -> None:
+    # 12/03 is 15 working days after the 20/02 deadline: all four levels are new at once.
     sweep(seeded, (2024, 3, 12))
     assert levels_of(seeded, iid(BAN_HANH, "so-y-te")) == {
-        "reminder": False, "overdue": False, "urge": False, "leadership": True}
+        "reminder": False, "overdue": False, "urge": True, "leadership": True}
     leaders = payload_of(seeded, "ubnd-tp")
     assert {i.task for i in leaders.items} >= {BAN_HANH}
     assert [p.agency for p in leaders.cc] == ["so-noi-vu"]
+    # The lead is told too, once, at the highest level addressed to it (not "due in 5 days").
+    lead = payload_of(seeded, "so-y-te")
+    told = [(i.level, i.days_late) for i in lead.items if i.task == BAN_HANH]
+    assert told == [("urge", 15)]
+    assert [p.agency for p in lead.cc] == ["so-noi-vu"]
 
 
 def test_continuous_tasks_never_escalate(seeded: Store) -> None:
