@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from email import message_from_bytes
 from email.policy import default as default_policy
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from engine.digest import Digest, DigestItem, Party, PlanInfo
 from engine.message import InvalidAddressError, check_address, lateness_vi, render_digest, to_mime
+from tests.test_api_support import Api, live_server, sqlite_api
+from tests.test_api_support import iid as api_iid
+
+__all__ = ["live_server", "sqlite_api"]
 
 D = dt.date
 PLAN = PlanInfo("hn-2024-cchc", "84/KH-UBND", "Cải cách hành chính nhà nước năm 2024",
@@ -92,3 +99,25 @@ def test_the_digest_survives_its_json_payload() -> None:
 def test_invalid_addresses_are_refused(address: str) -> None:
     with pytest.raises(InvalidAddressError):
         check_address(address)
+
+
+def test_the_example_request_in_a_mail_works_as_written_the_same_morning(
+        sqlite_api: Api) -> None:
+    # A daily sweep mails at 08:00; an agency copying the example at once must not be told
+    # that its completion time lies in the future. The mail is dated as if read up to 8
+    # hours after its sweep, so that at any hour of the test its date is today or tomorrow
+    # (an example naming 16:00 of that day would be refused).
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).astimezone(
+        ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    instance = api_iid("ban-hanh-ke-hoach", "so-y-te")
+    digest = Digest(DIGEST.recipient, today, DIGEST.plans,
+                    (item("urge", 5, 5, instance_id=instance),))
+    text = render_digest(digest, message_id="<sweep1.so-y-te@example.org>",
+                         public_url=sqlite_api.url).text
+    url = re.search(r'curl -X POST "([^"]+)"', text)
+    body = re.search(r"-d '([^']+)'", text)
+    assert url and body
+    answer = sqlite_api.post(url.group(1).removeprefix(sqlite_api.url),
+                             json.loads(body.group(1)))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] in ("done_on_time", "done_late")
