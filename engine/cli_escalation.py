@@ -49,10 +49,9 @@ def register_cli(sub: Any) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     settings = Settings()
     now = parse_moment(args.as_of, option="--as-of")
-    domain = settings.mail_from.rpartition("@")[2] or "kehoach.invalid"
     store = open_store(settings)
     with store.transaction() as tx:
-        result = run_sweep(tx, now=now, plan=args.plan, message_domain=domain)
+        result = run_sweep(tx, now=now, plan=args.plan, message_domain=settings.message_domain())
     out.print(f"Quét nhắc việc tính đến {now.astimezone(LOCAL):%d/%m/%Y %H:%M} "
               f"(sweep {result.sweep_id}): {result.escalations} mức mới, "
               f"{len(result.messages)} thư chờ gửi")

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
             return normalize_database_url(self.database_url)
         return f"sqlite:///{(self.home / 'kehoach.db').resolve()}"
 
+    def message_domain(self) -> str:
+        """The right-hand side of queued mails' Message-IDs: the domain of `mail_from`."""
+        return self.mail_from.rpartition("@")[2] or "kehoach.invalid"
+
     def database_label(self) -> str:
         """The database for messages: the SQLite file, or the URL without its password."""
         return database_label(self.resolved_database_url())

@@ -9,6 +9,7 @@ sweep's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -170,10 +171,10 @@ def queue(session: Session, digests: Mapping[str | None, list[Digest]], *, sweep
     """One outbox row per digest (by directory id, see build_digests_by_directory), handed to the
     driver as it takes them.
 
-    A Message-ID is `<sweep{sweep id}.{agency id}@{domain}>` when the sweep covered one
-    directory (key None), else `<sweep{sweep id}.{directory id}.{agency id}@{domain}>`:
-    unique within a sweep either way, as agency ids are within a directory; ids are slugs
-    (no dots), so the two forms cannot meet.
+    A Message-ID is `<sweep{sweep id}.{nonce}.{agency id}@{domain}>` when the sweep covered
+    one directory (key None), else `<sweep{sweep id}.{nonce}.{directory id}.{agency id}@{domain}>`,
+    the nonce 8 random hex digits per sweep: unique within a sweep either way, as agency
+    ids are within a directory; ids are slugs (no dots), so the two forms cannot meet.
 
     The table, not the mapped class: an ORM bulk insert inspects every value of every row
     in Python first, seconds for the 10^5 items of a national first sweep. Nor through
@@ -183,6 +184,10 @@ def queue(session: Session, digests: Mapping[str | None, list[Digest]], *, sweep
     """
     if not any(digests.values()):
         return
+    # Sweep ids restart in every database (a rebuilt one, next year's): the nonce keeps two
+    # databases' "sweep 1" mails from sharing a Message-ID, which a receiving server may take
+    # for a duplicate and drop. Fixed here, so a retried send repeats the same id.
+    nonce = secrets.token_hex(4)
     connection = session.connection()
     dialect = connection.dialect
     convert = _OUTBOX.c.queued_at.type.dialect_impl(dialect).bind_processor(dialect)
@@ -190,7 +195,7 @@ def queue(session: Session, digests: Mapping[str | None, list[Digest]], *, sweep
     rows: list[tuple[Any, ...]] = []
     for directory, listed in digests.items():
         scope = "" if directory is None else f"{directory}."
-        rows += [(sweep_id, f"<sweep{sweep_id}.{scope}{d.recipient.agency}@{domain}>",
+        rows += [(sweep_id, f"<sweep{sweep_id}.{nonce}.{scope}{d.recipient.agency}@{domain}>",
                   d.recipient.agency, subject_of(d), json_text(d.recipient.emails),
                   json_text([a for p in d.cc for a in p.emails]), json_text(d.to_json()),
                   QUEUED, 0, queued_at) for d in listed]

@@ -33,12 +33,14 @@ class ChannelDown(RuntimeError):
 @task(name="sweep")
 def sweep_task(as_of: dt.datetime, plan: str | None) -> tuple[SweepResult, dt.datetime | None]:
     """Run the sweep in one transaction; also return when the previous sweep was."""
-    store = store_from()
+    settings = Settings()
+    store = store_from(settings)
     try:
         with store.transaction() as tx:
             previous = tx.scalar(select(SweepRow.as_of).where(SweepRow.as_of < as_of)
                                  .order_by(SweepRow.as_of.desc()).limit(1))
-            return run_sweep(tx, now=as_of, plan=plan), previous
+            return run_sweep(tx, now=as_of, plan=plan,
+                             message_domain=settings.message_domain()), previous
     finally:
         store.close()
 

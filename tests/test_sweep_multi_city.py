@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from pathlib import Path
 from typing import NamedTuple
 
 import orjson
@@ -15,7 +17,7 @@ from engine.dispatch import dispatch
 from engine.loader import load_directory
 from engine.settings import Settings
 from engine.spec import Directory, parse_plan_spec
-from engine.store import Store
+from engine.store import Store, open_store
 from engine.sweep import run_sweep
 from engine.tables_escalation import OutboxRow
 from notifiers.smtp import SmtpNotifier
@@ -122,8 +124,22 @@ def test_a_sweep_of_one_directory_keeps_the_short_message_id(two_cities: Store) 
     queued = swept(two_cities, plan=HANOI)
     assert queued
     for q in queued:
-        sweep = q.message_id.removeprefix("<sweep").split(".", 1)[0]
-        assert q.message_id == f"<sweep{sweep}.{q.recipient}@kehoach.invalid>"
+        sweep, nonce = q.message_id.removeprefix("<sweep").split(".")[:2]
+        assert re.fullmatch("[0-9a-f]{8}", nonce)
+        assert q.message_id == f"<sweep{sweep}.{nonce}.{q.recipient}@kehoach.invalid>"
+
+
+def test_two_databases_never_queue_the_same_message_id(tmp_path: Path) -> None:
+    # Sweep ids restart in a new database; a receiving server may drop a mail whose
+    # Message-ID it has seen, so the same sweep of the same plan in two databases (a rebuilt
+    # one, a test copy) must give other ids.
+    ids = []
+    for name in ("a", "b"):
+        store = open_store(url=f"sqlite:///{tmp_path / name}.db")
+        register_spec(store, SPECS[HANOI], now=at(2019, 1, 2))
+        ids.append({q.message_id for q in swept(store, plan=HANOI)})
+        store.close()
+    assert ids[0] and not ids[0] & ids[1]
 
 
 def test_sweeping_both_cities_queues_what_sweeping_each_alone_does(two_cities: Store) -> None:

@@ -106,7 +106,8 @@ class Sink:
                 if rcpt in str(mail["To"])}
 
     def message_ids(self) -> list[str]:
-        return [str(mail["Message-ID"]) for _, _, mail in self.envelopes]
+        # A long Message-ID is folded onto its own line (RFC 5322 allows whitespace before "<").
+        return [str(mail["Message-ID"]).strip() for _, _, mail in self.envelopes]
 
 
 def smtp_server(port: int) -> Iterator[tuple[Controller, Sink]]:
