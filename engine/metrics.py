@@ -200,7 +200,8 @@ def _per_key(plan: str, win: Period, as_of: dt.datetime, key: Any, *,
     overdue = and_(c.due_at < as_of, or_(c.completed_at.is_(None), c.completed_at > as_of),
                    not_waived)
     waived = and_(c.waived_at.is_not(None), c.waived_at <= as_of)
-    capped = case((c.progress > c.target, c.target), else_=c.progress)
+    # Done counts as the whole target even if no count was reported (`complete` alone).
+    capped = case((done, c.target), (c.progress > c.target, c.target), else_=c.progress)
     return (select(key, func.count(), func.count().filter(done_on_time),
                    func.count().filter(waived),
                    func.sum(capped).filter(c.target.is_not(None)), func.sum(c.target),

@@ -81,7 +81,9 @@ def _status_row(row: Any, tz: ZoneInfo) -> InstanceStatus:
     status = Status(st)
     late_days = max(int(late), 0) if late is not None and status in (
         Status.DONE_LATE, Status.OVERDUE) else (0 if due else None)
-    ratio = min(progress / target, 1.0) if target else None
+    done = status in (Status.DONE_ON_TIME, Status.DONE_LATE)
+    # Done is the whole target even if no count was reported (`complete` alone).
+    ratio = (1.0 if done else min(progress / target, 1.0)) if target else None
     open_ = status in (Status.ON_TRACK, Status.OVERDUE)
     return InstanceStatus(iid, task, agency, period, due, printed, status,
                           completed if status in (Status.DONE_LATE, Status.DONE_ON_TIME) else None,

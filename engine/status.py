@@ -128,10 +128,3 @@ def status_at(due: dt.datetime | None, state: InstanceState, *, now: dt.datetime
     if due is None or now <= due:
         return Status.ON_TRACK
     return Status.OVERDUE
-
-
-def progress_ratio(state: InstanceState, target: int | None) -> float | None:
-    """Progress toward a target as a fraction in [0, 1]; None for tasks without one."""
-    if not target:
-        return None
-    return min(state.progress / target, 1.0)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.metrics import GROUPINGS, end_of_window, rollup, window, workday_ordinal
+from engine.queries import instance_statuses
 from engine.status import EventKind, InstanceState, Status, TransitionError, status_at
 from engine.store import Store, record_event
 from engine.tables import InstanceRow, PlanRow
@@ -77,10 +78,14 @@ def _expected_row(key: str, rows: list[InstanceRow], as_of: dt.datetime,
                   as_of_wd: int | None) -> dict[str, Any]:
     counts = dict.fromkeys(Status, 0)
     late: list[int] = []
+    filled = 0  # toward targets: a done instance fills its target, reported counts or not
     for r in rows:
         state = InstanceState(r.completed_at, r.progress, r.waived_at, r.waived_reason)
         status = status_at(r.due_at, state, now=as_of)
         counts[status] += 1
+        if r.target is not None:
+            filled += r.target if status in (Status.DONE_ON_TIME, Status.DONE_LATE) else min(
+                r.progress, r.target)
         done = r.completed_at is not None and r.completed_at <= as_of
         end = r.completed_wd if done else as_of_wd
         if status in LATE and end is not None and r.due_wd is not None:
@@ -94,8 +99,7 @@ def _expected_row(key: str, rows: list[InstanceRow], as_of: dt.datetime,
             "on_time_rate": counts[Status.DONE_ON_TIME] / counted if counted else None,
             "median_days_late": float(statistics.median(late)) if late else None,
             "worst_days_late": max(late) if late else None,
-            "target_progress": sum(min(r.progress, r.target or 0) for r in targets) / target_sum
-            if target_sum else None}
+            "target_progress": filled / target_sum if target_sum else None}
 
 
 @pytest.mark.parametrize("as_of", [None, dt.datetime(2024, 7, 10, 14, 30, tzinfo=HN)],
@@ -125,3 +129,21 @@ def test_the_random_year_covers_every_status_and_lateness(store: Store) -> None:
     counts = rows[PLAN]["counts"]
     assert all(counts[s.value] > 0 for s in Status), counts
     assert rows[PLAN]["median_days_late"] and rows[PLAN]["target_progress"]
+
+
+def test_a_target_task_marked_done_without_counts_shows_its_target_filled(store: Store) -> None:
+    # `kehoach complete ID` (no --count) on a task with a target: done is the whole target.
+    register(store)
+    with store.transaction() as tx:
+        iid, target = tx.execute(select(InstanceRow.id, InstanceRow.target)
+                                 .where(InstanceRow.target.is_not(None))
+                                 .order_by(InstanceRow.id).limit(1)).one()
+    with store.transaction() as tx:
+        record_event(tx, event(iid, EventKind.COMPLETED, dt.datetime(2024, 1, 5, tzinfo=HN)))
+    as_of = dt.datetime(2024, 12, 31, 23, tzinfo=HN)
+    with store.transaction() as tx:
+        row = next(r for r in instance_statuses(tx, plan=PLAN, as_of=as_of) if r.id == iid)
+        assert row.progress == 1.0 and target
+        task = rollup(tx, plan=PLAN, period="2024", by="task", as_of=as_of)
+    by_task = {r.key: r.target_progress for r in task}
+    assert by_task[iid.split(":")[1]]  # > 0: the done instance fills its target
