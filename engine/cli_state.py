@@ -71,6 +71,10 @@ def register_cli(sub: Any) -> None:
         p.add_argument("instance", metavar="INSTANCE_ID")
         p.add_argument("--reason", required=kind is EventKind.WAIVED,
                        help="why (shown to the agency; required, not empty, for waive)")
+        if kind is EventKind.WAIVED:
+            p.add_argument("--at", help="when the waiver took effect (ISO 8601, local time if "
+                           "no offset; default now; not in the future): a waiver decided "
+                           "within a past period then shows in that period's report")
         p.add_argument("--actor", default="operator")
         p.set_defaults(command=cmd_change, kind=kind)
 
@@ -222,12 +226,19 @@ def cmd_change(args: argparse.Namespace) -> int:
     if args.kind is EventKind.WAIVED and reason is None:
         raise InputError("--reason must say why the instance is waived (the agency is shown "
                          "it); it is empty")
-    event = Event(args.instance, args.kind, utc_now(), args.actor, "cli", reason=reason)
+    at = utc_now()
+    if getattr(args, "at", None):
+        at = parse_moment(args.at, option="--at")
+        if at > utc_now() + CLOCK_SKEW:
+            raise InputError(f"--at {args.at!r} is in the future ({local_text(at, LOCAL)}, "
+                             "local time): give the time the waiver was decided")
+    event = Event(args.instance, args.kind, at, args.actor, "cli", reason=reason)
     with _store().transaction() as tx:
         view = record_event(tx, event)
     words = {EventKind.WAIVED: "Đã miễn/hủy", EventKind.REOPENED: "Đã mở lại",
              EventKind.RESTORED: "Đã khôi phục"}
-    out.print(f"{words[args.kind]} {view.id}")
+    since = f" từ {local_text(at, LOCAL)}" if getattr(args, "at", None) else ""
+    out.print(f"{words[args.kind]} {view.id}{since}")
     return EXIT_OK
 
 

@@ -308,3 +308,24 @@ def test_a_period_of_another_year_holding_some_instances_is_reported_with_a_warn
     assert "warning: --period 2020-Q1 is outside plan 'hp-2019-42-tt-cchc' (year 2019): only " \
            "the 1 instance(s) due in it are counted" in err
     assert json.loads(out)["period"] == "2020-Q1"
+
+
+def test_a_waiver_dated_within_a_past_quarter_shows_in_its_report(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "register", str(HN24))[0] == 0
+    iid = f"{PLAN}:ban-hanh-ke-hoach:so-y-te:2024"
+
+    def q1_waived() -> int:
+        code, out, _ = run(capsys, "report", "--plan", PLAN, "--period", "2024-Q1",
+                           "--format", "json")
+        assert code == 0
+        return int(json.loads(out)["total"]["counts"]["waived"])
+
+    code, _, err = run(capsys, "waive", iid, "--reason", "gộp vào kế hoạch khác",
+                       "--at", "2099-01-01T08:00")
+    assert code == 1 and "--at" in err and "future" in err
+    assert q1_waived() == 0  # nothing written
+    code, out, _ = run(capsys, "waive", iid, "--reason", "gộp vào kế hoạch khác",
+                       "--at", "2024-03-15T09:00")
+    assert code == 0 and "từ 09:00 15/03/2024" in out
+    assert q1_waived() == 1
