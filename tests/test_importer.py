@@ -20,6 +20,7 @@ from engine.importer.agencies import Vocabulary, read_agencies
 from engine.importer.deadlines import read_deadline
 from engine.importer.docx_tables import find_tables_in_docx
 from engine.importer.draft import DraftTask
+from engine.importer.header import read_header
 from engine.importer.targets import read_target
 from engine.spec import Directory, parse_directory, parse_plan_spec
 
@@ -412,3 +413,16 @@ def test_every_seed_draft_is_valid_yaml_and_a_valid_spec(seed):
     spec, _ = parse_plan_spec(draft.to_yaml(), file=f"{seed}.yaml")
     assert spec.plan.year == hand.spec.plan.year
     assert spec.plan.monitor == hand.spec.plan.monitor
+
+
+def test_two_plans_of_one_city_year_and_topic_get_different_ids(directory):
+    # Seed 002 is Kế hoạch 84/KH-UBND; seed 004 an unnumbered draft on the same topic. With
+    # one id, registering the second would silently revise (and waive) the first.
+    ids = {}
+    for seed in ("002", "004"):
+        path = next(SEEDS.glob(f"{seed}_*.txt"))
+        header = read_header(path.read_text("utf-8"), directory=directory,
+                             directory_ref="../directories/hanoi-2024.yaml", year=2024)
+        ids[seed] = header.data["id"]
+    assert ids["002"].startswith("hn-2024-84-")
+    assert ids["002"] != ids["004"]

@@ -56,8 +56,8 @@ def read_header(text: str, *, directory: Directory, directory_ref: str,
     issuer = next((a.id for a in directory.agencies if a.kind == "issuer"), "ubnd-tp")
     monitor, why = _monitor(text, Vocabulary.of(directory), issuer)
     doubts["monitor"] = [why]
-    doubts["id"] = ["made from the city, year and title: shorten it if you like"]
-    data = {"id": _plan_id(directory.directory.city, plan_year, title), "number": number,
+    doubts["id"] = ["made from the city, year, number and title: shorten it if you like"]
+    data = {"id": _plan_id(directory.directory.city, plan_year, title, number), "number": number,
             "title": title, "year": plan_year, "issuer": issuer, "monitor": monitor,
             "directory": directory_ref}
     return Header(data, doubts)
@@ -106,12 +106,17 @@ def _monitor(text: str, vocab: Vocabulary, issuer: str) -> tuple[str, str]:
     return fallback, "the text names no monitoring unit: guessed"
 
 
-def _plan_id(city: str, year: int, title: str) -> str:
+def _plan_id(city: str, year: int, title: str, number: str = "") -> str:
+    """City initials, year, the plan's number if printed, and the title's first words:
+    hn-2024-84-thong-tin-tuyen-truyen. The number keeps two plans of one city and year on
+    one topic (a draft and the issued plan of another subject) from getting one id, which
+    would make registering the second a silent revision of the first."""
     initials = "".join(word[0] for word in slugify(city).split("-")) or "kh"
     words = [w for w in slugify(title, max_words=30).split("-")
              if w not in {"ve", "cua", "cac", "va", "nam", "thanh", "pho", str(year)}]
     topic = "-".join(words[:4]) or "ke-hoach"
-    return f"{initials}-{year}-{topic}"
+    digits = re.match(r"\d+", number)
+    return f"{initials}-{year}-{digits[0]}-{topic}" if digits else f"{initials}-{year}-{topic}"
 
 
 def plan_year_hint(text: str) -> int | None:
