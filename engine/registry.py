@@ -137,6 +137,12 @@ def _check_same_plan(session: Session, row: PlanRow, plan: CompiledPlan) -> None
         RevisionRow.plan_id == row.id, RevisionRow.revision == row.revision))
     stored = load_sections(stored_text or "", ("directory",)).get("directory") or {}
     old_directory = str(stored.get("id", directory))
+    if row.number.strip() and header.number.strip() and row.number != header.number:
+        # A draft ("") may get its number on issue; one issued plan never becomes another.
+        raise SpecError(
+            f"plan {row.id!r} is registered as Kế hoạch số {row.number}; this spec is "
+            f"number {header.number}. A revision cannot change an issued plan's number: "
+            f"give this plan a new plan id", field="plan.number")
     if row.year == header.year and old_directory == directory:
         return
     changed = "year" if row.year != header.year else "directory"

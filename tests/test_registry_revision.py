@@ -110,3 +110,13 @@ def test_a_revision_against_another_directory_of_the_same_year_is_refused(
         f"field 'plan.directory': plan '{PLAN}' is registered for 2024 with directory "
         "'hanoi-2024'; this spec is for 2024 with directory 'hanoi-2024-b'.")
     assert snapshot(registered) == before
+
+
+def test_a_draft_may_get_its_number_but_an_issued_plan_keeps_it(registered: Store) -> None:
+    issued = spec_text(HN24, **{'number: ""': 'number: "84/KH-UBND"'})
+    assert register(registered, HN24, issued).revision == 2  # the draft, issued
+    before = snapshot(registered)
+    with pytest.raises(SpecError) as caught:
+        register(registered, HN24, spec_text(HN24, **{'number: ""': 'number: "85/KH-UBND"'}))
+    assert "field 'plan.number'" in str(caught.value) and "new plan id" in str(caught.value)
+    assert snapshot(registered) == before
