@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from engine.api_models import LOCAL
 from engine.status import STATUS_LABELS_VI, InstanceState, Status, status_at
-from engine.tables import InstanceRow, PlanRow, TaskRow
+from engine.tables import AgencyRow, InstanceRow, PlanRow, TaskRow
 
 TZID = "Asia/Ho_Chi_Minh"
+# RFC 5545 3.8.4.7: a UID should be globally unique; the instance id is unique per database.
+UID_DOMAIN = "kehoach.invalid"
 # Vietnam has kept UTC+7 without daylight saving since 1975.
 VTIMEZONE = ["BEGIN:VTIMEZONE", f"TZID:{TZID}", "BEGIN:STANDARD", "DTSTART:19750613T000000",
              "TZOFFSETFROM:+0700", "TZOFFSETTO:+0700", "TZNAME:ICT", "END:STANDARD",
@@ -48,8 +50,16 @@ def agency_deadlines(session: Session, *, plans: Iterable[str], agency: str,
     return found
 
 
+def agency_name(session: Session, *, plans: Iterable[str], agency: str) -> str:
+    """The agency's name in the directory of `plans` (its id if it has none)."""
+    name = session.scalar(select(AgencyRow.name).where(
+        AgencyRow.plan_id.in_(list(plans)), AgencyRow.id == agency).limit(1))
+    return name or agency
+
+
 def render_calendar(deadlines: Iterable[Deadline], *, agency: str, now: dt.datetime) -> str:
-    """The feed text: a VCALENDAR with one VEVENT per deadline, UID = instance id."""
+    """The feed text: a VCALENDAR named for `agency` (its name) with one all-day VEVENT per
+    deadline, UID = instance id @ UID_DOMAIN."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kehoach//webhook API//VI",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", _text("X-WR-CALNAME", f"Hạn nhiệm vụ — "
                                                            f"{agency}"),
@@ -62,12 +72,14 @@ def render_calendar(deadlines: Iterable[Deadline], *, agency: str, now: dt.datet
 
 
 def _event(d: Deadline, stamp: str) -> list[str]:
+    # An all-day event on the due date: calendar apps show a deadline as the day's banner,
+    # where a timed one (it ends at 23:59:59) looked like an appointment at 11 pm. The exact
+    # time is in the description.
     due = d.due.astimezone(LOCAL)
-    start = due - dt.timedelta(hours=1)
     number = f" (Kế hoạch {d.plan_number})" if d.plan_number else ""
-    return ["BEGIN:VEVENT", _text("UID", d.instance_id), f"DTSTAMP:{stamp}",
-            f"DTSTART;TZID={TZID}:{start:%Y%m%dT%H%M%S}",
-            f"DTEND;TZID={TZID}:{due:%Y%m%dT%H%M%S}",
+    return ["BEGIN:VEVENT", _text("UID", f"{d.instance_id}@{UID_DOMAIN}"), f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{due:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{due.date() + dt.timedelta(days=1):%Y%m%d}",
             _text("SUMMARY", f"Hạn: {d.task_title} — kỳ {d.period}"),
             _text("DESCRIPTION", f"Hạn chót {due:%H:%M %d/%m/%Y}{number}. Tình trạng: "
                                  f"{STATUS_LABELS_VI[d.status]}. Mã: {d.instance_id}"),

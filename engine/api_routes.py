@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine import api_service as service
-from engine.api_calendar import agency_deadlines, render_calendar
+from engine.api_calendar import agency_deadlines, agency_name, render_calendar
 from engine.api_delivery import IDEMPOTENCY_HEADER, ROUTE_KINDS, answer
 from engine.api_errors import UnavailableError
 from engine.api_models import (
@@ -200,7 +200,8 @@ async def agency_calendar(request: Request, agency: AgencyId, state: StateDep,
         request.state.caller = caller
         plans = service.calendar_plans(session, caller, state.directories, agency=agency)
         deadlines = agency_deadlines(session, plans=plans, agency=agency, now=now)
-    return Response(render_calendar(deadlines, agency=agency, now=now),
+        name = agency_name(session, plans=plans, agency=agency)
+    return Response(render_calendar(deadlines, agency=name, now=now),
                     media_type="text/calendar; charset=utf-8")
 
 

@@ -63,14 +63,16 @@ def test_the_calendar_feed_lists_the_agency_dues_in_vietnam_time(sqlite_api: Api
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/calendar")
     calendar = icalendar.Calendar.from_ical(response.content)
-    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    events = {str(e["UID"]).removesuffix("@kehoach.invalid"): e for e in calendar.walk("VEVENT")}
     listed = sqlite_api.get("/api/v1/agencies/so-y-te/instances").json()["instances"]
     assert set(events) == {i["id"] for i in listed if i["due"]} and len(events) == 11
-    due = events[MINE]["DTEND"].dt
-    assert due == dt.datetime(2024, 2, 20, 23, 59, 59, tzinfo=HN)
-    assert str(due.tzinfo) == "Asia/Ho_Chi_Minh"
+    # A deadline is an all-day event on its (Vietnam) date, the exact time in the text.
+    assert events[MINE]["DTSTART"].dt == dt.date(2024, 2, 20)
+    assert events[MINE]["DTEND"].dt == dt.date(2024, 2, 21)
     assert str(events[MINE]["SUMMARY"]).startswith("Hạn: ")
+    assert "Hạn chót 23:59 20/02/2024" in str(events[MINE]["DESCRIPTION"])
     assert "Quá hạn chưa hoàn thành" in str(events[MINE]["DESCRIPTION"])
+    assert str(calendar["X-WR-CALNAME"]) == "Hạn nhiệm vụ — Sở Y tế"
     assert [str(t["TZID"]) for t in calendar.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]
 
 
