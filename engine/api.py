@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -89,10 +92,38 @@ def run_api(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     settings = settings or Settings()
     open_store(settings).close()
     if workers <= 1:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config())
         return
     _export(settings)
-    uvicorn.run("engine.api:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run("engine.api:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=log_config())
+
+
+_TOKEN_IN_QUERY = re.compile(r"((?:^|[?&])token=)[^&\s]*")
+
+
+class RedactTokens(logging.Filter):
+    """Access-log lines with the value of a `token` query parameter masked.
+
+    Calendar apps cannot send headers, so the calendar feed takes its (read-only) token in
+    the URL; the access log must not hand it to whoever reads the log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) \
+                and "token=" in args[2]:
+            record.args = (*args[:2], _TOKEN_IN_QUERY.sub(r"\1***", args[2]), *args[3:])
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration, its access log passed through RedactTokens (by
+    import path, so that every worker process applies it)."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_tokens"] = {"()": "engine.api.RedactTokens"}
+    config["handlers"]["access"]["filters"] = ["redact_tokens"]
+    return config
 
 
 def _export(settings: Settings) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import logging.config
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 
+from engine.api import log_config
 from tests.test_api_core import assert_problem, complete_path
 from tests.test_api_support import PLAN, Api, api, iid, live_server, sqlite_api
 
@@ -92,3 +96,22 @@ def test_health_and_the_openapi_document(sqlite_api: Api) -> None:
     assert "/api/v1/instances/{instance_id}/complete" in paths
     assert sqlite_api.client.get("/docs").status_code == 200
     assert_problem(sqlite_api.client.get("/api/v1/khong-co"), 404, "not-found", "/docs")
+
+
+def test_the_access_log_masks_a_token_in_the_url(capsys: pytest.CaptureFixture[str]) -> None:
+    # The calendar feed takes its token in the URL (calendar apps send no headers); the
+    # access log `kehoach serve api` writes must not give it away.
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).level,
+                 logging.getLogger(n).propagate) for n in names}
+    try:
+        logging.config.dictConfig(log_config())
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:50000", "GET",
+            "/api/v1/agencies/so-y-te/calendar.ics?lang=vi&token=kh_SECRET123&x=1", "1.1", 200)
+    finally:
+        for n, (handlers, level, propagate) in saved.items():
+            logger = logging.getLogger(n)
+            logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+    logged = capsys.readouterr().out
+    assert "calendar.ics?lang=vi&token=***&x=1" in logged and "SECRET" not in logged
