@@ -21,6 +21,10 @@ _env = Environment(loader=PackageLoader("engine", "templates"),
                    autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 COLOURS = {Status.DONE_ON_TIME: "#2e7d32", Status.DONE_LATE: "#9ccc65",
            Status.ON_TRACK: "#90caf9", Status.OVERDUE: "#e53935", Status.WAIVED: "#bdbdbd"}
+# Text on each colour: white on the dark ones, near-black on the light ones (white on the
+# light green and blue was hard to read).
+INKS = {Status.DONE_ON_TIME: "#ffffff", Status.DONE_LATE: "#1b1b1b",
+        Status.ON_TRACK: "#1b1b1b", Status.OVERDUE: "#ffffff", Status.WAIVED: "#1b1b1b"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ def build_html_report(session: Session, *, plan: str, period: str,
     agencies = sorted(heat, key=lambda agency: vietnamese_sort_key(names.get(agency) or agency))
     template = _env.get_template("report.html.j2")
     return template.render(
-        report=report, statuses=list(Status), labels=STATUS_LABELS_VI, colours=COLOURS,
+        report=report, statuses=list(Status), labels=STATUS_LABELS_VI, colours=COLOURS, inks=INKS,
         months=months, heat=heat, agencies=agencies, names=names,
         burnup=_burnup_svg(session, plan=plan, year=row.year, until=report.as_of.astimezone(tz)),
         lagging=report.agencies[:15], pct=percent,

@@ -92,3 +92,17 @@ def test_agencies_equally_behind_rank_by_name_in_the_xlsx(store: Store,
     assert districts.index("Ủy ban nhân dân huyện Đông Anh") < districts.index(
         "Ủy ban nhân dân huyện Gia Lâm")
     assert districts[-1] == "Ủy ban nhân dân huyện Ứng Hòa"
+
+
+def test_the_html_cards_are_legible_and_its_ranking_says_what_it_counts(store: Store) -> None:
+    register(store)
+    with store.transaction() as tx:
+        html = build_html_report(tx, plan=PLAN, period="2024-Q1")
+    cards = re.findall(r'<div class="card" style="background: (#[0-9a-f]+); color: (#[0-9a-f]+)">',
+                       html)
+    ink = dict(cards)
+    assert ink["#9ccc65"] == ink["#90caf9"] == "#1b1b1b"   # light green, light blue: dark text
+    assert ink["#2e7d32"] == ink["#e53935"] == "#ffffff"
+    ranking = html.split("Xếp hạng cơ quan chậm tiến độ")[1]
+    assert "<th>Số đầu việc</th>" in ranking and "Xếp theo số đầu việc quá hạn" in ranking
+    assert "burn-up" not in html
