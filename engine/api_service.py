@@ -33,7 +33,7 @@ from engine.api_models import (
 from engine.auth import Caller, Role
 from engine.driver import Cursor, Prepared, cursor_of
 from engine.errors import PeriodError
-from engine.metrics import rollup
+from engine.metrics import outside_plan_year, rollup
 from engine.periods import parse_period
 from engine.queries import instance_statuses, require_plan
 from engine.spec import SLUG_PATTERN, parse_directory
@@ -317,5 +317,12 @@ def plan_metrics(session: Session, caller: Caller, directories: PlanDirectories,
     if caller.role is Role.AGENCY and directories.of(session, plan) != caller.directory_id:
         raise ForbiddenError("not-lead", f"Kế hoạch '{plan}' không thuộc danh mục cơ quan "
                              f"'{caller.directory_id}' của token này.")
+    outside = outside_plan_year(session, plan=plan, period=period)
+    if outside is not None and not outside[1]:
+        year = outside[0]
+        raise InvalidInputError("period-outside-plan", f"Kỳ '{period}' nằm ngoài năm {year} "
+                                f"của kế hoạch '{plan}' và không có đầu việc nào đến hạn trong "
+                                f"kỳ đó; dùng một kỳ của năm {year} (ví dụ {year}-Q1, "
+                                f"{year}-H1, {year}).")
     rows = rollup(session, plan=plan, period=period, by=by)
     return MetricsPublic(plan=plan, period=period, by=by, rows=[r.to_json() for r in rows])

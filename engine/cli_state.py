@@ -18,6 +18,7 @@ from engine.cli import EXIT_INVALID, EXIT_OK, err, out, write_output
 from engine.compile import compile_plan
 from engine.errors import KehoachError
 from engine.loader import load_plan, read_text
+from engine.metrics import outside_plan_year
 from engine.queries import count_by_status, instance_statuses, require_plan, verify_projection
 from engine.registry import RegistrationDiff, register_plan
 from engine.report import build_report, task_line, to_csv, write_xlsx
@@ -302,23 +303,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _check_period_year(tx: Any, report: Any) -> None:
-    """Refuse a period outside the plan's year that holds none of its dated instances.
-
-    A period of another year is kept when some instance is due in it (a 2024 plan's annual
-    report due in January 2025), with a warning: only those instances, and the continuous
-    duties (due in no period), are counted.
-    """
-    from sqlalchemy import func, select
-
-    from engine.tables import InstanceRow
-
-    year = require_plan(tx, report.plan).year
-    if report.window_start.year <= year <= report.window_end.year:
+    """Refuse a period outside the plan's year that holds none of its dated instances; warn
+    when it holds some (see engine.metrics.outside_plan_year)."""
+    outside = outside_plan_year(tx, plan=report.plan, period=report.period)
+    if outside is None:
         return
+    year, due = outside
     what = f"--period {report.period} is outside plan {report.plan!r} (year {year})"
-    due = tx.scalar(select(func.count()).select_from(InstanceRow).where(
-        InstanceRow.plan_id == report.plan,
-        InstanceRow.printed_due.between(report.window_start, report.window_end)))
     if not due:
         raise InputError(f"{what}: none of its instances is due in it; use a period of "
                          f"{year} (e.g. {year}-Q1, {year}-H1, {year})")

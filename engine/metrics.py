@@ -139,6 +139,25 @@ def workday_ordinal(session: Session, *, plan: str, day: dt.date) -> int | None:
         WorkdayRow.plan_id == plan, WorkdayRow.day == day))
 
 
+def outside_plan_year(session: Session, *, plan: str, period: str) -> tuple[int, int] | None:
+    """(the plan's year, how many of its instances are printed due in the window) when the
+    reporting window of `period` lies outside the plan's year, else None.
+
+    A 2024 plan may have work due in January 2025 (an annual report): such a window is
+    valid but partial; one holding none of the plan's instances is a mistake (a report of
+    zeros that looks like a result).
+    """
+    row = session.get(PlanRow, plan)
+    if row is None:
+        return None
+    win = window(row.year, period)
+    if win.start.year <= row.year <= win.end.year:
+        return None
+    due = session.scalar(select(func.count()).select_from(InstanceRow).where(
+        InstanceRow.plan_id == plan, InstanceRow.printed_due.between(win.start, win.end)))
+    return row.year, int(due or 0)
+
+
 def lag_rank(row: MetricRow) -> tuple[int, float]:
     """How far behind a row is, most behind first: most overdue, then lowest completion
     (no rate at all last)."""

@@ -54,6 +54,9 @@ def test_plan_metrics_for_a_period(api: Api) -> None:
     assert [r["key"] for r in by_plan.json()["rows"]] == [PLAN]
     assert_problem(api.get(f"/api/v1/plans/{PLAN}/metrics", params={"period": "2024-Q5"}),
                    422, "invalid-period", "2024-Q5")
+    # A valid period of another year, holding none of the plan's work: not a row of zeros.
+    assert_problem(api.get(f"/api/v1/plans/{PLAN}/metrics", params={"period": "2025-Q1"}),
+                   422, "period-outside-plan", "2025-Q1")
     assert_problem(api.get("/api/v1/plans/khong-co/metrics", params={"period": "2024"}), 404,
                    "not-found")
     assert_problem(api.get(f"/api/v1/plans/{PLAN}/metrics", params={"period": "2024"},
