@@ -204,10 +204,17 @@ def _message_vi(kind: str, error: dict[str, Any]) -> str:
         "string_too_long": f"dài quá {ctx.get('max_length')} ký tự",
         "string_too_short": f"phải có ít nhất {ctx.get('min_length')} ký tự",
         "string_pattern_mismatch": "không đúng định dạng",
-        "enum": f"phải là một trong: {ctx.get('expected')}",
-        "literal_error": f"phải là một trong: {ctx.get('expected')}",
+        "enum": f"phải là một trong: {_either(ctx.get('expected'))}",
+        "literal_error": f"phải là một trong: {_either(ctx.get('expected'))}",
         "model_type": "phải là một đối tượng JSON",
         "model_attributes_type": "phải là một đối tượng JSON",
         "dict_type": "phải là một đối tượng JSON",
     }
     return messages.get(kind, f"giá trị không hợp lệ ({kind})")
+
+
+def _either(expected: object) -> str:
+    """pydantic's "'a', 'b' or 'c'" with the last "or" in Vietnamese."""
+    text = str(expected)
+    head, sep, tail = text.rpartition("' or '")
+    return f"{head}' hoặc '{tail}" if sep else text

@@ -126,9 +126,14 @@ def _directory_id(directory_yaml: str) -> str:
 def require_role(caller: Caller, *roles: Role) -> None:
     """Refuse a token whose role may not use this endpoint."""
     if caller.role not in roles:
-        raise ForbiddenError("wrong-role", f"Token loại '{caller.role.value}' không dùng được "
-                             "cho địa chỉ này (token lịch chỉ để đọc lịch; cập nhật cần token "
-                             "của cơ quan chủ trì hoặc token điều hành).")
+        wanted = " hoặc ".join(f"token {ROLE_NAMES_VI[r]}" for r in roles)
+        raise ForbiddenError("wrong-role", f"Token {ROLE_NAMES_VI[caller.role]} không dùng "
+                             f"được cho địa chỉ này; địa chỉ này cần {wanted}.")
+
+
+# How the roles are named to agencies (token list, refusals).
+ROLE_NAMES_VI = {Role.AGENCY: "của cơ quan", Role.OPERATOR: "điều hành",
+                 Role.CALENDAR: "lịch (chỉ đọc lịch hạn)"}
 
 
 def authorize_lead(tx: Session | Cursor, caller: Caller, directories: PlanDirectories, *,

@@ -129,7 +129,8 @@ def test_an_agency_of_another_city_with_the_same_id_is_403(api: Api) -> None:
 
 
 def test_a_calendar_token_cannot_change_anything(sqlite_api: Api) -> None:
-    assert_problem(sqlite_api.post(complete_path(MINE), {}, token="calendar"), 403, "wrong-role")
+    assert_problem(sqlite_api.post(complete_path(MINE), {}, token="calendar"), 403, "wrong-role",
+                   "Token lịch (chỉ đọc lịch hạn)", "token của cơ quan hoặc token điều hành")
 
 
 def test_unknown_instances_and_plans_are_404(api: Api) -> None:

@@ -27,6 +27,9 @@ def test_an_agency_lists_its_instances_filtered_by_status_and_period(api: Api) -
                    params={"status": "done_on_time"}).json()
     assert [i["id"] for i in done["instances"]] == [MINE]
     assert done["instances"][0]["status_label"] == "Hoàn thành đúng hạn"
+    bogus = api.get("/api/v1/agencies/so-y-te/instances", params={"status": "xong"})
+    assert_problem(bogus, 422, "invalid-request")
+    assert "'overdue' hoặc 'waived'" in str(bogus.json()["errors"])
     q1 = api.get("/api/v1/agencies/so-y-te/instances", params={"period": "2024-Q1"}).json()
     assert {i["period"] for i in q1["instances"]} == {"2024-Q1"} and q1["count"] == 2
     # Not a period label (a NUL byte would even be refused by PostgreSQL): 422, not a 500.
