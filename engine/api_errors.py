@@ -29,7 +29,8 @@ from engine.store import NotFoundError
 
 PROBLEM_BASE = "https://kehoach.example.org/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-NOT_FOUND_VI = {"instance": "đầu việc", "plan": "kế hoạch", "token": "token"}
+NOT_FOUND_VI = {"instance": "đầu việc", "plan": "kế hoạch", "token": "token",
+                "agency": "cơ quan"}
 
 
 class ApiError(KehoachError):

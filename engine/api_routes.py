@@ -161,7 +161,10 @@ async def complete_by_key(plan: PlanId, task: TaskId, credentials: BearerDep,
 async def agency_instances(agency: AgencyId, caller: CallerDep, state: StateDep,
                            plan: Annotated[Slug | None, Query()] = None,
                            status: Annotated[Status | None, Query()] = None,
-                           period: Annotated[PeriodLabel | None, Query()] = None,
+                           period: Annotated[PeriodLabel | None, Query(
+                               description="Nhãn kỳ của đầu việc (2024, 2024-Q1, 2024-03, "
+                               "2024-W07...), khớp đúng nhãn. Số liệu theo kỳ báo cáo (cộng "
+                               "dồn từ 1/1): /plans/{plan}/metrics.")] = None,
                            ) -> InstanceListPublic:
     now = utc_now()
     with state.store.transaction() as session:

@@ -48,7 +48,7 @@ from engine.store import (
     local_text,
     record_event,
 )
-from engine.tables import InstanceRow, PlanRow, RevisionRow
+from engine.tables import AgencyRow, InstanceRow, PlanRow, RevisionRow
 from engine.tables_api import PlanDirectoryRow
 
 # An instance id is plan:task:agency:period (slugs, and a period label as engine.periods
@@ -274,6 +274,9 @@ def readable_plans(session: Session, caller: Caller, directories: PlanDirectorie
     if caller.role is Role.OPERATOR:
         if plan is not None:
             return [require_plan(session, plan).id]
+        known = session.scalar(select(AgencyRow.id).where(AgencyRow.id == agency).limit(1))
+        if known is None:  # in no registered plan's directory: a typo, not an empty list
+            raise NotFoundError("agency", agency)
         return list(session.scalars(select(InstanceRow.plan_id).distinct()
                                     .where(InstanceRow.agency_id == agency)))
     if agency != caller.agency_id:

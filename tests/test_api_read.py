@@ -27,6 +27,8 @@ def test_an_agency_lists_its_instances_filtered_by_status_and_period(api: Api) -
                    params={"status": "done_on_time"}).json()
     assert [i["id"] for i in done["instances"]] == [MINE]
     assert done["instances"][0]["status_label"] == "Hoàn thành đúng hạn"
+    assert_problem(api.get("/api/v1/agencies/khong-co/instances", token="operator"), 404,
+                   "not-found", "cơ quan", "khong-co")
     bogus = api.get("/api/v1/agencies/so-y-te/instances", params={"status": "xong"})
     assert_problem(bogus, 422, "invalid-request")
     assert "'overdue' hoặc 'waived'" in str(bogus.json()["errors"])
