@@ -65,6 +65,9 @@ def _role(args: argparse.Namespace) -> Role:
     role = Role.OPERATOR if args.operator else Role.CALENDAR if args.calendar else Role.AGENCY
     if role is not Role.OPERATOR and not (args.agency and args.directory):
         raise TokenOptionError("--agency and --directory are required (except with --operator)")
+    if role is Role.OPERATOR and (args.agency or args.directory):
+        raise TokenOptionError("an operator token acts for every agency: drop --agency and "
+                               "--directory, or drop --operator for an agency token")
     if args.require_signature and role is not Role.AGENCY:
         raise TokenOptionError("--require-signature applies to agency tokens only")
     return role

@@ -329,3 +329,11 @@ def test_a_waiver_dated_within_a_past_quarter_shows_in_its_report(
                        "--at", "2024-03-15T09:00")
     assert code == 0 and "từ 09:00 15/03/2024" in out
     assert q1_waived() == 1
+
+
+def test_an_operator_token_with_an_agency_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "register", str(HN24))
+    code, out, err = run(capsys, "token", "create", "--operator", "--agency", "so-y-te",
+                         "--directory", "hanoi-2024")
+    assert code == 1 and out == "" and "drop --agency and --directory" in err
+    assert "0 token(s)" in _tokens(capsys)
