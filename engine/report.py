@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,16 +127,26 @@ def percent(value: float | None) -> str:
     return f"{value:.0%}" if value is not None else "—"
 
 
-def task_line(n: int, task: dict[str, Any], row: MetricRow) -> list[Any]:
+Rate = Callable[[float | None], Any]
+
+
+def task_line(n: int, task: dict[str, Any], row: MetricRow, *, rate: Rate = percent,
+              ) -> list[Any]:
+    """One task's row; `rate` shows a rate (text by default; a number for XLSX)."""
     return [n, task["title"], task["lead"], task["coordinators"], task["due_phrase"], row.total,
-            *[row.counts[s] for s in Status], percent(row.completion_rate),
-            percent(row.on_time_rate)]
+            *[row.counts[s] for s in Status], rate(row.completion_rate), rate(row.on_time_rate)]
 
 
-def agency_line(rank: int, name: str, row: MetricRow) -> list[Any]:
-    return [rank, name, row.total, *[row.counts[s] for s in Status], percent(row.completion_rate),
-            percent(row.on_time_rate), row.median_days_late if row.median_days_late is not None
-            else "—", row.worst_days_late if row.worst_days_late is not None else "—"]
+def agency_line(rank: int, name: str, row: MetricRow, *, rate: Rate = percent,
+                none: Any = "—") -> list[Any]:
+    """One agency's ranking row; `none` stands for a figure there is none of."""
+    return [rank, name, row.total, *[row.counts[s] for s in Status], rate(row.completion_rate),
+            rate(row.on_time_rate), row.median_days_late if row.median_days_late is not None
+            else none, row.worst_days_late if row.worst_days_late is not None else none]
+
+
+def _number(value: float | None) -> float | None:
+    return value
 
 
 def to_csv(report: Report) -> str:
@@ -163,18 +174,31 @@ def write_xlsx(report: Report, path: Path) -> None:
                   f"{report.window_end:%d/%m/%Y}; số liệu tính đến {report.as_of:%d/%m/%Y}"])
     sheet.append(HEADERS_VI)
     for n, (task, row) in enumerate(report.tasks, 1):
-        sheet.append(task_line(n, task, row))
+        sheet.append(task_line(n, task, row, rate=_number))
     sheet.append(["", "Tổng cộng", "", "", "", report.total.total,
                   *[report.total.counts[s] for s in Status],
-                  percent(report.total.completion_rate), percent(report.total.on_time_rate)])
+                  report.total.completion_rate, report.total.on_time_rate])
     _style(sheet, header_row=3, widths=[6, 60, 30, 30, 22] + [14] * 8, font=Font, align=Alignment)
+    _as_percent(sheet, header_row=3, headers=HEADERS_VI)
+    sheet.freeze_panes = "C4"  # the task and its headers stay in view
     ranking = book.create_sheet("Xếp hạng cơ quan")
     ranking.append([f"{title} — xếp hạng cơ quan chậm tiến độ, kỳ {report.period}"])
     ranking.append(AGENCY_HEADERS_VI)
     for rank, (name, row) in enumerate(report.agencies, 1):
-        ranking.append(agency_line(rank, name, row))
+        ranking.append(agency_line(rank, name, row, rate=_number, none=None))
     _style(ranking, header_row=2, widths=[9, 45] + [14] * 10, font=Font, align=Alignment)
+    _as_percent(ranking, header_row=2, headers=AGENCY_HEADERS_VI)
+    ranking.freeze_panes = "C3"
     book.save(path)
+
+
+def _as_percent(sheet: Any, *, header_row: int, headers: list[str]) -> None:
+    """Rates as numbers shown as percentages, so a spreadsheet can sort and sum them."""
+    columns = [i + 1 for i, h in enumerate(headers) if h.startswith("Tỷ lệ")]
+    for row in sheet.iter_rows(min_row=header_row + 1):
+        for cell in row:
+            if cell.column in columns:
+                cell.number_format = "0%"
 
 
 def _style(sheet: Any, *, header_row: int, widths: list[int], font: Any, align: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -12,7 +13,8 @@ from openpyxl import load_workbook
 
 from engine.report import build_report, to_csv, vietnamese_sort_key, write_xlsx
 from engine.report_html import build_html_report
-from engine.store import Store
+from engine.status import Event, EventKind
+from engine.store import Store, record_event
 from tests.test_store import PLAN, register
 
 GROUP_LEADS = "Các Sở, ban, ngành Thành phố; UBND các quận, huyện, thị xã"
@@ -106,3 +108,21 @@ def test_the_html_cards_are_legible_and_its_ranking_says_what_it_counts(store: S
     ranking = html.split("Xếp hạng cơ quan chậm tiến độ")[1]
     assert "<th>Số đầu việc</th>" in ranking and "Xếp theo số đầu việc quá hạn" in ranking
     assert "burn-up" not in html
+
+
+def test_xlsx_rates_are_numbers_a_spreadsheet_can_sort(store: Store, tmp_path: Path) -> None:
+    register(store)
+    with store.transaction() as tx:
+        record_event(tx, Event(f"{PLAN}:ban-hanh-ke-hoach:so-y-te:2024", EventKind.COMPLETED,
+                               dt.datetime(2024, 2, 19, 9, tzinfo=dt.UTC), "test", "test"))
+        report = build_report(tx, plan=PLAN, period="2024-Q1")
+    write_xlsx(report, tmp_path / "q1.xlsx")
+    book = load_workbook(tmp_path / "q1.xlsx")
+    tasks = book["Nhiệm vụ"]
+    rate_column = [c.value for c in tasks[3]].index("Tỷ lệ hoàn thành") + 1
+    first = tasks.cell(row=4, column=rate_column)
+    assert isinstance(first.value, float) and 0 < first.value <= 1
+    assert first.number_format == "0%"
+    total = [row for row in tasks.iter_rows(min_row=4, values_only=True) if row[1] == "Tổng cộng"]
+    assert total and isinstance(total[0][rate_column - 1], float)
+    assert tasks.freeze_panes == "C4" and book["Xếp hạng cơ quan"].freeze_panes == "C3"
