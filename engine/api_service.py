@@ -13,7 +13,6 @@ import functools
 import re
 from collections.abc import Iterable
 
-import yaml
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -36,8 +35,16 @@ from engine.errors import PeriodError
 from engine.metrics import outside_plan_year, rollup
 from engine.periods import parse_period
 from engine.queries import instance_statuses, require_plan
-from engine.spec import SLUG_PATTERN, parse_directory
-from engine.status import STATUS_LABELS_VI, Event, EventKind, Status, TransitionError, status_at
+from engine.spec import SLUG_PATTERN, parse_directory, stored_directory_id
+from engine.status import (
+    REMOVED_PREFIX,
+    STATUS_LABELS_VI,
+    Event,
+    EventKind,
+    Status,
+    TransitionError,
+    status_at,
+)
 from engine.store import (
     CLOCK_SKEW,
     EventValueError,
@@ -56,9 +63,9 @@ from engine.tables_api import PlanDirectoryRow
 _ID_PARTS = (*(re.compile(SLUG_PATTERN),) * 3, re.compile(r"[0-9A-Za-z-]{1,16}"))
 # The event values a refusal names, as the request bodies call them.
 _BODY_FIELDS = {"at": "completed_at", "count": "count"}
-# The reason engine.registry stores when a revision drops a task (kept as it is: the
-# registry reads it back), as an agency is told it.
-_REMOVED_IN = re.compile(r"removed in revision (\d+)")
+# The reason a revision gives the instances it drops (engine.status.REMOVED_PREFIX), read to
+# tell the agency in Vietnamese.
+_REMOVED_IN = re.compile(rf"{REMOVED_PREFIX} (\d+)")
 
 
 def link_plan_directory(session: Session, plan_id: str, directory_id: str) -> None:
@@ -112,12 +119,10 @@ _LATEST_DIRECTORY = Prepared(select(RevisionRow.directory_yaml)
 @functools.lru_cache(maxsize=32)
 def _directory_id(directory_yaml: str) -> str:
     # Stored directories were validated when their plan was registered: only the id is
-    # needed, and the C loader reads a 1,000-agency directory in milliseconds where the
-    # validating parser (line numbers, pydantic) took seconds with the event loop blocked.
-    data = yaml.load(directory_yaml, Loader=yaml.CSafeLoader)
-    head = data.get("directory") if isinstance(data, dict) else None
-    found = head.get("id") if isinstance(head, dict) else None
-    if isinstance(found, str):
+    # needed, where the validating parser (line numbers, pydantic) took seconds for a
+    # 1,000-agency directory with the event loop blocked.
+    found = stored_directory_id(directory_yaml)
+    if found is not None:
         return found
     directory, _ = parse_directory(directory_yaml, file="<stored directory>")
     return directory.directory.id

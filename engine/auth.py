@@ -94,6 +94,7 @@ class TokenInfo:
     created_at: dt.datetime
     revoked_at: dt.datetime | None
     require_signature: bool
+    note: str | None = None
 
 
 def hash_secret(token: str) -> str:
@@ -133,7 +134,8 @@ def list_tokens(session: Session) -> list[TokenInfo]:
                 for p in session.scalars(select(ApiAgencyPolicyRow))}
     rows = session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.created_at, ApiTokenRow.id))
     return [TokenInfo(r.id, Role(r.role), r.directory_id, r.agency_id, r.created_at,
-                      r.revoked_at, policies.get((r.directory_id or "", r.agency_id or ""), False))
+                      r.revoked_at, policies.get((r.directory_id or "", r.agency_id or ""), False),
+                      r.note)
             for r in rows]
 
 

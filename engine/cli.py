@@ -52,11 +52,6 @@ err = _Console(stderr=True, highlight=False, soft_wrap=True)
 
 Command = Callable[[argparse.Namespace], int]
 
-# Commands that only read the database: they refuse to create one (see require_database).
-READ_ONLY_COMMANDS = frozenset({
-    "engine.cli_state.cmd_status", "engine.cli_state.cmd_report",
-    "engine.cli_state.cmd_db_verify", "engine.cli_api.cmd_token_list",
-    "engine.cli_escalation.cmd_outbox_list"})
 
 
 class OutputError(KehoachError):
@@ -72,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command is None:
             parser.print_help()
             return EXIT_USAGE
-        if f"{command.__module__}.{command.__name__}" in READ_ONLY_COMMANDS:
+        if getattr(args, "read_only", False):  # set by the commands that only read
             require_database()
         code = command(args)
         sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit

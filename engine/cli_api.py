@@ -53,7 +53,7 @@ def register_cli(sub: Any) -> None:
     p.set_defaults(command=cmd_token_create)
 
     p = token.add_parser("list", help="list tokens (never their secrets)")
-    p.set_defaults(command=cmd_token_list)
+    p.set_defaults(command=cmd_token_list, read_only=True)  # (see cli.require_database)
 
     p = token.add_parser("revoke", help="revoke a token at once (revoking a revoked token "
                          "changes nothing and exits 0)")
@@ -122,8 +122,6 @@ def _require_agency(session: Session, directory: str, agency: str) -> None:
 def cmd_token_list(args: argparse.Namespace) -> int:
     with open_store().transaction() as session:
         tokens = list_tokens(session)
-        notes = {row.id: row.note for row in session.execute(
-            select(ApiTokenRow.id, ApiTokenRow.note))}
     table = Table(title=f"{len(tokens)} token(s)")
     for name in ("ID", "Role", "Directory", "Agency", "Created", "Revoked", "Signature", "Note"):
         table.add_column(name, overflow="fold")
@@ -132,7 +130,7 @@ def cmd_token_list(args: argparse.Namespace) -> int:
                       f"{t.created_at.astimezone(LOCAL):%d/%m/%Y %H:%M}",
                       f"{t.revoked_at.astimezone(LOCAL):%d/%m/%Y %H:%M}" if t.revoked_at
                       else "",
-                      "required" if t.require_signature else "", notes.get(t.id) or "")
+                      "required" if t.require_signature else "", t.note or "")
     out.print(table)
     return EXIT_OK
 

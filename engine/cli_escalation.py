@@ -43,7 +43,7 @@ def register_cli(sub: Any) -> None:
     p = outbox.add_parser("list", help="list messages and their delivery state")
     p.add_argument("--status", choices=STATUSES)
     p.add_argument("--limit", type=int)
-    p.set_defaults(command=cmd_outbox_list)
+    p.set_defaults(command=cmd_outbox_list, read_only=True)  # (see cli.require_database)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -86,7 +86,7 @@ def register_cli(sub: Any) -> None:
     p.add_argument("--status", choices=[s.value for s in Status])
     p.add_argument("--as-of", help="date (end of that day, local time) or ISO time; default now")
     p.add_argument("--json", action="store_true", help="print the JSON contract")
-    p.set_defaults(command=cmd_status)
+    p.set_defaults(command=cmd_status, read_only=True)  # (see cli.require_database)
 
     p = sub.add_parser("report", help="completion report of a plan for a period")
     p.add_argument("--plan", required=True)
@@ -94,14 +94,14 @@ def register_cli(sub: Any) -> None:
     p.add_argument("--format", choices=("table", "json", "csv", "xlsx", "html"), default="table")
     p.add_argument("-o", "--output", type=Path, help="file to write (required for xlsx and html)")
     p.add_argument("--as-of", help="take status at this date instead of the period's end")
-    p.set_defaults(command=cmd_report)
+    p.set_defaults(command=cmd_report, read_only=True)  # (see cli.require_database)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
     p = db.add_parser("upgrade", help="create or migrate the schema")
     p.set_defaults(command=cmd_db_upgrade)
     p = db.add_parser("verify", help="rebuild state from the audit log and report differences")
     p.add_argument("--plan")
-    p.set_defaults(command=cmd_db_verify)
+    p.set_defaults(command=cmd_db_verify, read_only=True)  # (see cli.require_database)
 
 
 def _store() -> Store:
@@ -191,11 +191,17 @@ def _print_diff(path: Path, diff: RegistrationDiff) -> None:
             out.print(f"  ~ {iid}: {old} -> {new}")
 
 
+def _past_moment(text: str, *, what: str) -> dt.datetime:
+    """--at as parse_moment reads it, refused in the future (as the API refuses it)."""
+    at = parse_moment(text, option="--at")
+    if at > utc_now() + CLOCK_SKEW:
+        raise InputError(f"--at {text!r} is in the future ({local_text(at, LOCAL)}, local "
+                         f"time): give the time {what}")
+    return at
+
+
 def cmd_complete(args: argparse.Namespace) -> int:
-    at = parse_moment(args.at, option="--at")
-    if at > utc_now() + CLOCK_SKEW:  # as the API refuses it
-        raise InputError(f"--at {args.at!r} is in the future ({local_text(at, LOCAL)}, local "
-                         "time): give the time the work was done")
+    at = _past_moment(args.at, what="the work was done") if args.at else utc_now()
     if args.count is not None and args.count <= 0:
         raise InputError(f"--count must be a positive number, got {args.count}")
     if args.count is not None and args.count > MAX_PROGRESS_COUNT:
@@ -227,18 +233,14 @@ def cmd_change(args: argparse.Namespace) -> int:
     if args.kind is EventKind.WAIVED and reason is None:
         raise InputError("--reason must say why the instance is waived (the agency is shown "
                          "it); it is empty")
-    at = utc_now()
-    if getattr(args, "at", None):
-        at = parse_moment(args.at, option="--at")
-        if at > utc_now() + CLOCK_SKEW:
-            raise InputError(f"--at {args.at!r} is in the future ({local_text(at, LOCAL)}, "
-                             "local time): give the time the waiver was decided")
+    dated = getattr(args, "at", None)  # (waive only)
+    at = _past_moment(dated, what="the waiver was decided") if dated else utc_now()
     event = Event(args.instance, args.kind, at, args.actor, "cli", reason=reason)
     with _store().transaction() as tx:
         view = record_event(tx, event)
     words = {EventKind.WAIVED: "Đã miễn/hủy", EventKind.REOPENED: "Đã mở lại",
              EventKind.RESTORED: "Đã khôi phục"}
-    since = f" từ {local_text(at, LOCAL)}" if getattr(args, "at", None) else ""
+    since = f" từ {local_text(at, LOCAL)}" if dated else ""
     out.print(f"{words[args.kind]} {view.id}{since}")
     return EXIT_OK
 

@@ -100,28 +100,14 @@ class Cursor:
         compiled = statement.compiled(self.dialect)
         self._execute(compiled, params or {})
         row = self.raw.fetchone()
-        if row is None or not compiled.results:
-            return None if row is None else tuple(row)
-        values = list(row)
-        for i, process in compiled.results:
-            values[i] = process(values[i])
-        return tuple(values)
+        return None if row is None else _converted(compiled, row)
 
     def all(self, statement: Prepared, params: Mapping[str, Any] | None = None,
             ) -> list[tuple[Any, ...]]:
         """Every row of `statement`, converted by its columns' types."""
         compiled = statement.compiled(self.dialect)
         self._execute(compiled, params or {})
-        rows = self.raw.fetchall()
-        if not compiled.results:
-            return [tuple(row) for row in rows]
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i, process in compiled.results:
-                values[i] = process(values[i])
-            converted.append(tuple(values))
-        return converted
+        return [_converted(compiled, row) for row in self.raw.fetchall()]
 
     def scalar(self, statement: Prepared, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row, or None."""
@@ -130,6 +116,15 @@ class Cursor:
 
     def _execute(self, compiled: _Compiled, params: Mapping[str, Any]) -> None:
         self.raw.execute(compiled.sql, compiled.arguments(params))
+
+
+def _converted(compiled: _Compiled, row: Any) -> tuple[Any, ...]:
+    if not compiled.results:
+        return tuple(row)
+    values = list(row)
+    for i, process in compiled.results:
+        values[i] = process(values[i])
+    return tuple(values)
 
 
 def cursor_of(tx: Session | Cursor) -> Cursor:

@@ -19,7 +19,8 @@ from engine.compile import CompiledPlan, Instance, collector_paused
 from engine.driver import cursor_of
 from engine.errors import SpecError
 from engine.relative import reschedule_plan
-from engine.status import Event, EventKind
+from engine.spec import stored_directory_id
+from engine.status import REMOVED_PREFIX, Event, EventKind
 from engine.store import record_event
 from engine.tables import (
     AgencyRow,
@@ -30,12 +31,10 @@ from engine.tables import (
     TaskRow,
     WorkdayRow,
 )
-from engine.yamltext import load_sections
 
 CHUNK = 20_000
 T = TypeVar("T")
 Row = tuple[Any, ...]
-REMOVED_PREFIX = "removed in revision"
 Progress = Callable[[int], None]
 
 
@@ -135,8 +134,7 @@ def _check_same_plan(session: Session, row: PlanRow, plan: CompiledPlan) -> None
     header, directory = plan.spec.plan, plan.directory.directory.id
     stored_text = session.scalar(select(RevisionRow.directory_yaml).where(
         RevisionRow.plan_id == row.id, RevisionRow.revision == row.revision))
-    stored = load_sections(stored_text or "", ("directory",)).get("directory") or {}
-    old_directory = str(stored.get("id", directory))
+    old_directory = stored_directory_id(stored_text or "") or directory
     if row.number.strip() and header.number.strip() and row.number != header.number:
         # A draft ("") may get its number on issue; one issued plan never becomes another.
         raise SpecError(

@@ -131,27 +131,16 @@ def follow_predecessor(cursor: Cursor, *, plan: str, spec_hash: str, timezone: s
 
 def reschedule_plan(cursor: Cursor, *, plan: str, spec_hash: str, timezone: str) -> list[str]:
     """Re-date every relative instance of `plan` from its predecessor's state: after a
-    registration, which writes the compiler's provisional dates."""
+    registration, which writes the compiler's provisional dates.
+
+    Every predecessor's instances are sources, in any order: a re-dated instance that is
+    not done is followed down its chain again, so the last word on each date comes from
+    its predecessor's final state.
+    """
     rules = relative_successors(cursor, plan=plan, spec_hash=spec_hash)
-    roots: list[str] = []
-    for task in _in_chain_order(rules):
-        roots += [row[0] for row in cursor.all(_INSTANCES_OF, {"plan": plan, "task": task})]
-    return _redate(cursor, rules, roots, plan=plan, timezone=timezone) if roots else []
-
-
-def _in_chain_order(rules: dict[str, tuple[_Successor, ...]]) -> list[str]:
-    """Predecessor tasks, each before any predecessor task that is relative to it."""
-    successors = {s.task for listed in rules.values() for s in listed}
-    ordered, pending = [], sorted(t for t in rules if t not in successors)
-    seen: set[str] = set()
-    while pending:
-        task = pending.pop(0)
-        if task in seen:
-            continue
-        seen.add(task)
-        ordered.append(task)
-        pending += [s.task for s in rules[task] if s.task in rules]
-    return ordered
+    sources = [row[0] for task in sorted(rules)
+               for row in cursor.all(_INSTANCES_OF, {"plan": plan, "task": task})]
+    return _redate(cursor, rules, sources, plan=plan, timezone=timezone)
 
 
 def _redate(cursor: Cursor, rules: dict[str, tuple[_Successor, ...]], sources: Sequence[str],

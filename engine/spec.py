@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from engine.errors import DuplicateIdError, SpecSyntaxError
-from engine.yamltext import SourceText, dotted, parse_yaml
+from engine.yamltext import SourceText, dotted, load_sections, parse_yaml
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
@@ -208,6 +208,14 @@ def parse_plan_spec(text: str, *, file: str) -> tuple[PlanSpec, SourceText]:
     spec = _validate(PlanSpec, source)
     _check_unique(source, "tasks", "task")
     return spec, source
+
+
+def stored_directory_id(text: str) -> str | None:
+    """The id of a directory stored (validated) with a plan revision, read without building
+    its agencies (a national directory lists 10^4); None if the text names none."""
+    head = load_sections(text, ("directory",)).get("directory")
+    found = head.get("id") if isinstance(head, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def parse_directory(text: str, *, file: str) -> tuple[Directory, SourceText]:

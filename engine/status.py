@@ -28,6 +28,11 @@ STATUS_LABELS_VI = {
 }
 
 
+# The reason a plan revision gives an instance it drops ("removed in revision 4"); the
+# registry reads it back to restore the instance, the API shows it in Vietnamese.
+REMOVED_PREFIX = "removed in revision"
+
+
 class EventKind(StrEnum):
     COMPLETED = "completed"
     PROGRESS = "progress"
