@@ -42,7 +42,7 @@ def child_baseline(nodes: int, edges: int) -> dict[str, float]:
     ids = [f"national-2026:task-{i % 25:02d}:xa-{i % 3321:04d}:2026-W{i % 52:02d}-{i}"
            for i in range(nodes)]
     start = time.perf_counter()
-    gc.disable()  # as engine.compile does while it builds the graph
+    gc.disable()  # as engine.core.compile does while it builds the graph
     graph = nx.DiGraph()
     graph.add_nodes_from((n, {"instance": (n, i)}) for i, n in enumerate(ids))
     graph.add_edges_from((ids[i % nodes], ids[(i + 1) % nodes]) for i in range(edges))

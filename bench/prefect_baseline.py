@@ -5,8 +5,8 @@
 The same escalation decision for the same 1,000 open instances (a generated plan of 1,000
 communes with one task due the day before the sweep), made two ways in one run:
   - the tempting design: a Prefect flow that maps one task per instance, each task calling
-    engine.escalation.decide_escalations on its one instance (on Prefect's temporary server);
-  - the engine's design: engine.sweep.run_sweep over the stored plan, set-wise in SQL, in one
+    engine.core.escalation.decide_escalations on its one instance (on Prefect's temporary server);
+  - the engine's design: engine.sweep.run.run_sweep over the stored plan, set-wise in SQL, in one
     transaction (recording the escalations and queueing the digests as well).
 Both must find the same number of escalations. Goal (issue 6): the engine >= 1,000x faster.
 """
@@ -36,7 +36,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from prefect import flow, task, unmapped  # noqa: E402  (after the environment is set)
 
-from engine.escalation import OpenInstance, PlanContext, decide_escalations  # noqa: E402
+from engine.core.escalation import OpenInstance, PlanContext, decide_escalations  # noqa: E402
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
 REPEATS = 5
@@ -112,9 +112,9 @@ def engine_sweep(plan_path: Path, folder: Path) -> tuple[float, float, int]:
     long-running worker that has swept this plan before and kept it parsed; the median of
     a few, as a single sweep of tens of milliseconds varies by half from run to run)."""
     from engine.loader import compile_file, read_text
-    from engine.registry import register_plan
-    from engine.store import open_store, utc_now
-    from engine.sweep import run_sweep
+    from engine.store.database import open_store, utc_now
+    from engine.store.registry import register_plan
+    from engine.sweep.run import run_sweep
 
     store = open_store(url=f"sqlite:///{folder}/bench.db")
     with store.transaction() as tx:

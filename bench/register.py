@@ -4,7 +4,7 @@
 
 Per store (SQLite always; PostgreSQL when --postgres is given, default the local server),
 each in a fresh child process so peak memory is its own:
-  - `register`: compile + store every instance and edge through engine.registry;
+  - `register`: compile + store every instance and edge through engine.store.registry;
   - baseline: the same instance and edge rows inserted with the driver's raw `executemany`
     into the same schema, in the same run (on PostgreSQL the engine loads with COPY, so
     its ratio may exceed 1);
@@ -36,9 +36,9 @@ GOALS = {"register_s": 60.0, "throughput_ratio": 0.30, "rollup_s": 2.0, "peak_mi
 
 def child_register(plan_path: str, url: str) -> dict[str, float]:
     from engine.loader import compile_file, read_text
-    from engine.metrics import rollup
-    from engine.registry import register_plan
-    from engine.store import open_store, utc_now
+    from engine.store.database import open_store, utc_now
+    from engine.store.metrics import rollup
+    from engine.store.registry import register_plan
 
     store = open_store(url=url)
     start = time.perf_counter()
@@ -70,7 +70,7 @@ def child_register(plan_path: str, url: str) -> dict[str, float]:
 def child_raw(plan_path: str, url: str) -> dict[str, float]:
     """Insert the same rows with the bare driver's executemany (compile not timed)."""
     from engine.loader import compile_file
-    from engine.store import open_store
+    from engine.store.database import open_store
 
     plan = compile_file(Path(plan_path))
     sqlite = url.startswith("sqlite")

@@ -29,10 +29,10 @@ from sqlalchemy import func, select, update  # noqa: E402
 
 from bench.national import write_national  # noqa: E402
 from engine.loader import compile_file, read_text  # noqa: E402
-from engine.registry import register_plan  # noqa: E402
-from engine.store import Store, open_store, utc_now  # noqa: E402
-from engine.sweep import run_sweep  # noqa: E402
-from engine.tables import InstanceRow  # noqa: E402
+from engine.store.database import Store, open_store, utc_now  # noqa: E402
+from engine.store.registry import register_plan  # noqa: E402
+from engine.store.tables import InstanceRow  # noqa: E402
+from engine.sweep.run import run_sweep  # noqa: E402
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = dt.datetime(2026, 7, 1, 8, 0, tzinfo=HN)

@@ -73,10 +73,10 @@ def synthetic_plan(folder: Path) -> Path:
 
 def prepare(url: str, folder: Path) -> tuple[dict[str, str], list[str]]:
     """Register the plan and issue tokens; returns {agency: token} and the instance ids."""
-    from engine.auth import Role, issue_token
+    from engine.api.auth import Role, issue_token
     from engine.loader import compile_file, read_text
-    from engine.registry import register_plan
-    from engine.store import open_store, utc_now
+    from engine.store.database import open_store, utc_now
+    from engine.store.registry import register_plan
 
     path = synthetic_plan(folder)
     plan = compile_file(path)
@@ -99,7 +99,7 @@ def serve(url: str, port: int, workers: int) -> None:
     import uvicorn
 
     os.environ["KEHOACH_DATABASE_URL"] = url
-    uvicorn.run("engine.api:create_app", factory=True, host="127.0.0.1", port=port,
+    uvicorn.run("engine.api.app:create_app", factory=True, host="127.0.0.1", port=port,
                 workers=workers, access_log=False, log_level="warning")
 
 
@@ -245,8 +245,8 @@ async def drive(port: int, tokens: dict[str, str], ids: list[str],
 def count_events(url: str) -> int:
     from sqlalchemy import func, select
 
-    from engine.store import open_store
-    from engine.tables import EventRow
+    from engine.store.database import open_store
+    from engine.store.tables import EventRow
 
     store = open_store(url=url)
     with store.transaction() as tx:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.compile import CompiledPlan, compile_plan
-from engine.errors import Location, SpecError, SpecSyntaxError
-from engine.spec import Directory, PlanSpec, parse_directory, parse_plan_spec
-from engine.yamltext import SourceText
+from engine.core.compile import CompiledPlan, compile_plan
+from engine.core.errors import Location, SpecError, SpecSyntaxError
+from engine.core.spec import Directory, PlanSpec, parse_directory, parse_plan_spec
+from engine.core.yamltext import SourceText
 
 
 @dataclass(frozen=True)

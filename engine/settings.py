@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from engine.errors import KehoachError
+from engine.core.errors import KehoachError
 
 ENV_PREFIX = "KEHOACH_"
 # Values never echoed back in an error message.
@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # Where the directory notifier writes .eml files (default: HOME/outbox-mail).
     mail_folder: Path | None = None
 
-    # Webhook API (engine.api). public_url is what e-mails tell agencies to call.
+    # Webhook API (engine.api.app). public_url is what e-mails tell agencies to call.
     public_url: str = "http://127.0.0.1:8000"
     api_body_limit: int = 64 * 1024
 

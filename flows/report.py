@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from sqlalchemy import select
 
-from engine.queries import require_plan
-from engine.report import Report, build_report, percent, write_xlsx
-from engine.report_html import build_html_report
+from engine.core.status import STATUS_LABELS_VI, Status
+from engine.reports.html_page import build_html_report
+from engine.reports.model import Report, build_report, percent, write_xlsx
 from engine.settings import Settings
-from engine.status import STATUS_LABELS_VI, Status
-from engine.store import utc_now
-from engine.tables import AgencyRow
+from engine.store.database import utc_now
+from engine.store.queries import require_plan
+from engine.store.tables import AgencyRow
 from flows.tasks import publish_status_table, publish_summary, store_from
 from notifiers import Via
 from notifiers.base import Attachment

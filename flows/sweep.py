@@ -8,13 +8,13 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from sqlalchemy import select
 
-from engine.dispatch import DispatchResult, dispatch
+from engine.core.status import EventKind
+from engine.mail.dispatch import DispatchResult, dispatch
 from engine.settings import Settings
-from engine.status import EventKind
-from engine.store import utc_now
-from engine.sweep import SweepResult, run_sweep
-from engine.tables import EventRow, PlanRow
-from engine.tables_escalation import EscalationRow, SweepRow
+from engine.store.database import utc_now
+from engine.store.tables import EventRow, PlanRow
+from engine.store.tables_escalation import EscalationRow, SweepRow
+from engine.sweep.run import SweepResult, run_sweep
 from flows.tasks import (
     MAX_INSTANCE_EVENTS,
     emit_instance_events,

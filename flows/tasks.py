@@ -12,14 +12,14 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
 
-from engine.compile import CompiledPlan
+from engine.core.compile import CompiledPlan
+from engine.core.status import STATUS_LABELS_VI, Status
 from engine.loader import compile_file, read_text
-from engine.metrics import MetricRow, rollup
-from engine.registry import RegistrationDiff, register_plan
-from engine.report import percent
+from engine.reports.model import percent
 from engine.settings import Settings
-from engine.status import STATUS_LABELS_VI, Status
-from engine.store import Store, open_store, utc_now
+from engine.store.database import Store, open_store, utc_now
+from engine.store.metrics import MetricRow, rollup
+from engine.store.registry import RegistrationDiff, register_plan
 
 # Per-instance events are capped per run: a national plan can reach thousands of
 # instances in one sweep, and automations want the signal, not a flood.

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
-from engine.errors import KehoachError
+from engine.core.errors import KehoachError
 
 
 class Attachment(NamedTuple):

@@ -8,7 +8,7 @@ import tempfile
 from email.utils import formatdate
 from pathlib import Path
 
-from engine.message import InvalidAddressError, to_mime
+from engine.mail.render import InvalidAddressError, to_mime
 from notifiers.base import DeliveryError, OutgoingMessage
 
 

@@ -8,7 +8,7 @@ import time
 from email.utils import formatdate
 from typing import Literal
 
-from engine.message import InvalidAddressError, to_mime
+from engine.mail.render import InvalidAddressError, to_mime
 from notifiers.base import DeliveryError, OutgoingMessage
 
 Security = Literal["none", "starttls", "ssl"]

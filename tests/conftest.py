@@ -9,8 +9,6 @@ import os
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
-import importlib
-import pkgutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,18 +17,14 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-import engine
-from engine.store import Store, open_store
-from engine.tables import Base
+from engine.store.database import Store, open_store
+from engine.store.schema import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_SPECS = ROOT / "plan_specs"
 PG_ADMIN = os.environ.get("KEHOACH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-for _module in pkgutil.iter_modules(engine.__path__):
-    if _module.name.startswith("tables"):  # every table module, so TABLES is the whole schema
-        importlib.import_module(f"engine.{_module.name}")
 # Every table of the schema, dependents first, for TRUNCATE between PostgreSQL tests.
-TABLES = tuple(t.name for t in reversed(Base.metadata.sorted_tables))
+TABLES = tuple(t.name for t in reversed(metadata.sorted_tables))
 
 
 def spec_path(name: str) -> Path:

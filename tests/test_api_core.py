@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from engine.store import events_of, get_instance
-from engine.tables import InstanceRow
+from engine.store.database import events_of, get_instance
+from engine.store.tables import InstanceRow
 from tests.test_api_support import Api, api, iid, live_server, sqlite_api
 
 __all__ = ["api", "live_server", "sqlite_api"]

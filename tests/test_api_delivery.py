@@ -1,4 +1,4 @@
-"""The delivery routes answered ahead of FastAPI (engine.api_delivery), on both databases.
+"""The delivery routes answered ahead of FastAPI (engine.api.delivery), on both databases.
 
 Revocation and signature policy count from the very next request (tokens are read from the
 database on every request, never cached); a delivery that reaches FastAPI's router instead
@@ -15,12 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.api import create_app
-from engine.api_delivery import match
-from engine.api_service import _directory_id
-from engine.auth import revoke_token, set_signature_policy
+from engine.api.app import create_app
+from engine.api.auth import revoke_token, set_signature_policy
+from engine.api.delivery import match
+from engine.api.service import _directory_id
+from engine.core.spec import parse_directory
 from engine.settings import Settings
-from engine.spec import parse_directory
 from tests.test_api_core import MINE, TARGETED, assert_problem, complete_path
 from tests.test_api_support import BODY_LIMIT, PLAN, Api, api, iid, live_server, sqlite_api
 

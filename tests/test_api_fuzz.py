@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from engine.api import create_app
+from engine.api.app import create_app
 from engine.settings import Settings
 from tests.test_api_support import Api, live_server, sqlite_api
 

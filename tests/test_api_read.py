@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from engine.api import log_config
+from engine.api.app import log_config
 from tests.test_api_core import assert_problem, complete_path
 from tests.test_api_support import PLAN, Api, api, iid, live_server, sqlite_api
 

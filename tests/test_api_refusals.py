@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from engine.auth import _parse_signature, sign
-from engine.status import EventKind
+from engine.api.auth import _parse_signature, sign
+from engine.core.status import EventKind
 from tests.test_api_core import MINE, TARGETED, assert_problem, complete_path
 from tests.test_api_support import PLAN, Api, api, iid, live_server, sqlite_api
 from tests.test_store import event, local, record, register, spec_data

@@ -20,10 +20,8 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select, text
 
-from engine.api import create_app
-from engine.api_routes import ApiState
-from engine.api_service import PlanDirectories
-from engine.auth import (
+from engine.api.app import create_app
+from engine.api.auth import (
     IssuedToken,
     Role,
     issue_token,
@@ -31,13 +29,15 @@ from engine.auth import (
     set_signature_policy,
     sign,
 )
-from engine.compile import CompiledPlan
-from engine.registry import register_plan
+from engine.api.routes import ApiState
+from engine.api.service import PlanDirectories
+from engine.core.compile import CompiledPlan
+from engine.core.status import Event, EventKind
 from engine.settings import Settings
-from engine.status import Event, EventKind
-from engine.store import Store, open_store, record_event
-from engine.tables import EventRow
-from engine.tables_api import ApiSecurityEventRow
+from engine.store.database import Store, open_store, record_event
+from engine.store.registry import register_plan
+from engine.store.tables import EventRow
+from engine.store.tables_api import ApiSecurityEventRow
 from tests.test_store import NOW, compiled
 
 PLAN = "hn-2024-tt-cchc"

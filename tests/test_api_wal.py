@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from engine.api_wal import start_checkpoints
-from engine.store import open_store
+from engine.api.wal import start_checkpoints
+from engine.store.database import open_store
 
 
 def test_checkpoints_run_in_a_thread_and_requests_never_checkpoint(tmp_path: Path) -> None:

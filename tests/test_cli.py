@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.cli import main
+from engine.cli.main import main
 from tests.conftest import PLAN_SPECS, ROOT
 
 HN24 = PLAN_SPECS / "hanoi/2024-tt-cchc.yaml"

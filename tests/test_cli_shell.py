@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import EXIT_CONFIG, EXIT_PIPE
+from engine.cli.main import EXIT_CONFIG, EXIT_PIPE
 from tests.conftest import PLAN_SPECS, ROOT
 
 KEHOACH = str(Path(sys.executable).parent / "kehoach")
@@ -106,7 +106,7 @@ def test_ctrl_c_while_the_commands_are_imported_says_interrupted(tmp_path: Path)
                              env=_env(tmp_path), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True,
                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    # pydantic comes with the commands (engine.cli itself does not import it): once it is
+    # pydantic comes with the commands (engine.cli.main itself does not import it): once it is
     # loaded, `main` is importing them.
     deadline = time.monotonic() + 60
     while not _loaded(child.pid, "_pydantic_core") and time.monotonic() < deadline:

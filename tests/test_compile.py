@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from engine.compile import CompiledPlan, compile_plan
-from engine.errors import CycleError, DuePhraseError, SpecError, UnknownReferenceError
+from engine.core.compile import CompiledPlan, compile_plan
+from engine.core.errors import CycleError, DuePhraseError, SpecError, UnknownReferenceError
+from engine.core.spec import parse_plan_spec
 from engine.loader import compile_file, load_directory
-from engine.spec import parse_plan_spec
 from tests.conftest import PLAN_SPECS
 
 HN24 = PLAN_SPECS / "hanoi/2024-tt-cchc.yaml"

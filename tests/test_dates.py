@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.dates import (
+from engine.core.deadlines import (
     Continuous,
     DueRule,
     FixedDate,
@@ -18,8 +18,8 @@ from engine.dates import (
     end_of_day,
     parse_due,
 )
-from engine.errors import DuePhraseError
-from engine.workdays import WorkCalendar
+from engine.core.errors import DuePhraseError
+from engine.core.workdays import WorkCalendar
 
 CALENDAR = WorkCalendar()
 

@@ -7,11 +7,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from engine.demo import sweep_finds_something
-from engine.status import Event, EventKind
-from engine.store import Store, record_event
-from engine.sweep import run_sweep
-from engine.tables import InstanceRow
+from engine.core.status import Event, EventKind
+from engine.demo.command import sweep_finds_something
+from engine.store.database import Store, record_event
+from engine.store.tables import InstanceRow
+from engine.sweep.run import run_sweep
 from tests.test_sweep_support import at, counts, register_seed
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from engine.digest import Digest, DigestItem, Party, PlanInfo, _item_json
+from engine.core.digest import Digest, DigestItem, Party, PlanInfo, _item_json
 
 D = dt.date
 PLAN = PlanInfo("p", "84/KH-UBND", "Kế hoạch", Party("so-noi-vu", "Sở Nội vụ"))

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.dispatch import LEASE, SENDING, SENT, dispatch
+from engine.mail.dispatch import LEASE, SENDING, SENT, dispatch
 from engine.settings import Settings
-from engine.store import Store
-from engine.sweep import run_sweep
+from engine.store.database import Store
+from engine.sweep.run import run_sweep
 from notifiers.base import OutgoingMessage
 from tests.conftest import ROOT
 from tests.test_sweep_support import at, clean_escalation_tables, counts, outbox, register_seed
@@ -24,10 +24,10 @@ from tests.test_sweep_support import at, clean_escalation_tables, counts, outbox
 DRIVER = """
 import datetime as dt, os, signal, sys
 from sqlalchemy import event
-from engine.dispatch import dispatch
+from engine.mail.dispatch import dispatch
 from engine.settings import Settings
-from engine.store import open_store
-from engine.sweep import run_sweep
+from engine.store.database import open_store
+from engine.sweep.run import run_sweep
 
 url, mode, log_path, kill_at, now = sys.argv[1:6]
 store = open_store(url=url)

@@ -11,11 +11,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import update
 
-from engine.dispatch import FAILED, QUEUED, SENT, backoff, dispatch, list_outbox
+from engine.mail.dispatch import FAILED, QUEUED, SENT, backoff, dispatch, list_outbox
 from engine.settings import Settings
-from engine.store import Store
-from engine.sweep import run_sweep
-from engine.tables import AgencyRow
+from engine.store.database import Store
+from engine.store.tables import AgencyRow
+from engine.sweep.run import run_sweep
 from notifiers.smtp import SmtpNotifier
 from tests.test_sweep_support import (
     PLAN,

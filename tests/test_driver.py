@@ -1,4 +1,4 @@
-"""engine.driver: statements on the bare driver read and write what SQLAlchemy would."""
+"""engine.store.driver: statements on the bare driver read and write what SQLAlchemy would."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from sqlalchemy import bindparam, delete, insert, select
 
-from engine.driver import Connections, Prepared, cursor_of
-from engine.store import Store, open_store
-from engine.tables import EventRow, WorkdayRow
+from engine.store.database import Store, open_store
+from engine.store.driver import Connections, Prepared, cursor_of
+from engine.store.tables import EventRow, WorkdayRow
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
 AT = dt.datetime(2024, 2, 20, 23, 30, 15, 123456, tzinfo=HN)  # 16:30:15 UTC, same day

@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from engine.escalation import (
+from engine.core.escalation import (
     AUDIENCE_REASONS_VI,
     COORDINATORS,
     ISSUER,

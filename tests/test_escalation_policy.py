@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from engine.escalation import (
+from engine.core.escalation import (
     DEFAULT_POLICY,
     Audience,
     AudienceKind,
@@ -19,8 +19,8 @@ from engine.escalation import (
     trigger_date,
     working_days_late,
 )
-from engine.spec import EscalationLevelSpec, PlanHeader, TaskSpec
-from engine.workdays import WorkCalendar
+from engine.core.spec import EscalationLevelSpec, PlanHeader, TaskSpec
+from engine.core.workdays import WorkCalendar
 from tests.test_sweep_support import HN
 
 D = dt.date

@@ -13,11 +13,11 @@ from prefect.client.orchestration import get_client
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import func, select
 
+from engine.core.status import Event, EventKind
 from engine.settings import Settings
-from engine.status import Event, EventKind
-from engine.store import open_store, record_event
-from engine.tables import InstanceRow
-from engine.tables_escalation import OutboxRow
+from engine.store.database import open_store, record_event
+from engine.store.tables import InstanceRow
+from engine.store.tables_escalation import OutboxRow
 from flows.register import register_flow
 from flows.report import period_report_flow
 from flows.sweep import daily_sweep_flow

@@ -13,8 +13,9 @@ from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 from rapidfuzz import fuzz
 
-from engine.cli import main
-from engine.dates import parse_due
+from engine.cli.main import main
+from engine.core.deadlines import parse_due
+from engine.core.spec import Directory, parse_directory, parse_plan_spec
 from engine.importer import build_draft, find_tables_in_text
 from engine.importer.agencies import Vocabulary, read_agencies
 from engine.importer.deadlines import read_deadline
@@ -22,7 +23,6 @@ from engine.importer.docx_tables import find_tables_in_docx
 from engine.importer.draft import DraftTask
 from engine.importer.header import read_header
 from engine.importer.targets import read_target
-from engine.spec import Directory, parse_directory, parse_plan_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 # A copy of ../shared/seeds (the plans as issued), so every clone tests the same documents.

@@ -11,8 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.digest import Digest, DigestItem, Party, PlanInfo
-from engine.message import InvalidAddressError, check_address, lateness_vi, render_digest, to_mime
+from engine.core.digest import Digest, DigestItem, Party, PlanInfo
+from engine.mail.render import (
+    InvalidAddressError,
+    check_address,
+    lateness_vi,
+    render_digest,
+    to_mime,
+)
 from tests.test_api_support import Api, live_server, sqlite_api
 from tests.test_api_support import iid as api_iid
 

@@ -1,8 +1,8 @@
 """The SQL rollup against a plain Python count, instance by instance, on both stores.
 
-engine.metrics folds status counts, target progress and the median and worst days late in
+engine.store.metrics folds status counts, target progress and the median and worst days late in
 one grouped query per store; here the same figures are computed from the stored instances
-with engine.status.status_at and statistics.median, for every grouping, several windows
+with engine.core.status.status_at and statistics.median, for every grouping, several windows
 and a mid-window as_of, over a year of random (seeded) completions, progress and waivers.
 """
 
@@ -18,11 +18,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.metrics import GROUPINGS, end_of_window, rollup, window, workday_ordinal
-from engine.queries import instance_statuses
-from engine.status import EventKind, InstanceState, Status, TransitionError, status_at
-from engine.store import Store, record_event
-from engine.tables import InstanceRow, PlanRow
+from engine.core.status import EventKind, InstanceState, Status, TransitionError, status_at
+from engine.store.database import Store, record_event
+from engine.store.metrics import GROUPINGS, end_of_window, rollup, window, workday_ordinal
+from engine.store.queries import instance_statuses
+from engine.store.tables import InstanceRow, PlanRow
 from tests.test_store import HN, PLAN, event, register
 
 LATE = (Status.DONE_LATE, Status.OVERDUE)

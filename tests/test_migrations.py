@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import engine
-from engine.store import Store
-from engine.tables import Base
+from engine.store.database import Store
+from engine.store.schema import metadata
 
 
 def test_migrated_schema_matches_the_models(store: Store) -> None:
-    for module in pkgutil.iter_modules(engine.__path__):
-        if module.name.startswith("tables"):
-            importlib.import_module(f"engine.{module.name}")
     with store.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []

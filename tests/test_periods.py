@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from engine.periods import (
+from engine.core.periods import (
     Period,
     half,
     iso_week,

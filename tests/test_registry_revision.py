@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from engine.compile import compile_plan
-from engine.errors import SpecError
+from engine.core.compile import compile_plan
+from engine.core.errors import SpecError
+from engine.core.spec import parse_plan_spec
+from engine.core.status import Event, EventKind
 from engine.loader import load_directory
-from engine.queries import count_by_status, instance_statuses
-from engine.registry import RegistrationDiff, register_plan
-from engine.spec import parse_plan_spec
-from engine.status import Event, EventKind
-from engine.store import Store, get_instance, record_event
-from engine.tables import InstanceRow, PlanRow, RevisionRow
+from engine.store.database import Store, get_instance, record_event
+from engine.store.queries import count_by_status, instance_statuses
+from engine.store.registry import RegistrationDiff, register_plan
+from engine.store.tables import InstanceRow, PlanRow, RevisionRow
 from tests.conftest import spec_path
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.compile import compile_plan
+from engine.core.compile import compile_plan
+from engine.core.status import Event, EventKind
 from engine.loader import load_plan
-from engine.registry import RegistrationDiff, register_plan, workday_ordinals
-from engine.relative import OrdinalCalendar
-from engine.status import Event, EventKind
-from engine.store import Store, get_instance, record_event
+from engine.store.database import Store, get_instance, record_event
+from engine.store.registry import RegistrationDiff, register_plan, workday_ordinals
+from engine.store.relative import OrdinalCalendar
 from tests.conftest import PLAN_SPECS
 from tests.test_sweep_support import register_spec
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from engine.report import build_report, to_csv, vietnamese_sort_key, write_xlsx
-from engine.report_html import build_html_report
-from engine.status import Event, EventKind
-from engine.store import Store, record_event
+from engine.core.status import Event, EventKind
+from engine.reports.html_page import build_html_report
+from engine.reports.model import build_report, to_csv, vietnamese_sort_key, write_xlsx
+from engine.store.database import Store, record_event
 from tests.test_store import PLAN, register
 
 GROUP_LEADS = "Các Sở, ban, ngành Thành phố; UBND các quận, huyện, thị xã"

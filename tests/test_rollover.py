@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.compile import compile_plan
-from engine.errors import UnknownReferenceError
+from engine.cli.main import main
+from engine.core.compile import compile_plan
+from engine.core.errors import UnknownReferenceError
+from engine.core.spec import parse_directory, parse_plan_spec
 from engine.importer.rollover import roll_over
 from engine.loader import LoadedPlan, load_plan
-from engine.spec import parse_directory, parse_plan_spec
 
 SPECS = Path(__file__).resolve().parent.parent / "plan_specs"
 HAIPHONG = SPECS / "haiphong" / "2019-42-tt-cchc.yaml"

@@ -85,7 +85,7 @@ def _gone(pid: int) -> bool:
 @pytest.mark.parametrize(("signum", "code", "during"), [
     (signal.SIGINT, 130, "prefect server start"),
     (signal.SIGTERM, 143, "prefect server start"),
-    (signal.SIGINT, 130, "engine.cli serve api"),
+    (signal.SIGINT, 130, "engine.cli.main serve api"),
 ], ids=["Ctrl-C while Prefect starts", "SIGTERM while Prefect starts",
         "Ctrl-C while the API starts"])
 def test_a_signal_during_startup_stops_every_child_started(

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.cli import main
-from engine.store import open_store
-from engine.tables import PlanRow
+from engine.cli.main import main
+from engine.store.database import open_store
+from engine.store.tables import PlanRow
 from tests.conftest import PLAN_SPECS
 
 HN24 = PLAN_SPECS / "hanoi/2024-tt-cchc.yaml"

@@ -10,15 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from engine.compile import CompiledPlan, compile_plan
-from engine.errors import SpecError
+from engine.core.compile import CompiledPlan, compile_plan
+from engine.core.errors import SpecError
+from engine.core.spec import parse_plan_spec
+from engine.core.status import Event, EventKind, InstanceState, Status, TransitionError
 from engine.loader import load_directory
-from engine.metrics import rollup
-from engine.queries import count_by_status, instance_statuses, verify_projection
-from engine.registry import RegistrationDiff, register_plan
-from engine.spec import parse_plan_spec
-from engine.status import Event, EventKind, InstanceState, Status, TransitionError
-from engine.store import (
+from engine.store.database import (
     EventValueError,
     NotFoundError,
     Store,
@@ -27,6 +24,9 @@ from engine.store import (
     get_instance,
     record_event,
 )
+from engine.store.metrics import rollup
+from engine.store.queries import count_by_status, instance_statuses, verify_projection
+from engine.store.registry import RegistrationDiff, register_plan
 from tests.conftest import spec_path
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -231,7 +231,7 @@ def test_status_listing_reports_days_late_progress_and_blocked(store: Store) -> 
 
 
 def test_sqlite_and_postgresql_give_identical_results(tmp_path: Path, pg_store: Store) -> None:
-    from engine.store import open_store
+    from engine.store.database import open_store
     from tests.conftest import TABLES
 
     lite = open_store(url=f"sqlite:///{tmp_path / 'k.db'}")

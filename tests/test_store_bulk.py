@@ -1,4 +1,4 @@
-"""engine.bulk: values converted once per distinct value, exactly as one by one."""
+"""engine.store.bulk: values converted once per distinct value, exactly as one by one."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from engine.bulk import _converter, bulk_insert, native_rows
-from engine.store import Store
-from engine.tables import InstanceRow
+from engine.store.bulk import _converter, bulk_insert, native_rows
+from engine.store.database import Store
+from engine.store.tables import InstanceRow
 
 HN = ZoneInfo("Asia/Ho_Chi_Minh")
 COLUMNS = ("id", "plan_id", "task_id", "agency_id", "period", "printed_due", "due_date",

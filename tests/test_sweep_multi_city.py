@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.digest import Digest
-from engine.dispatch import dispatch
+from engine.core.digest import Digest
+from engine.core.spec import Directory, parse_plan_spec
 from engine.loader import load_directory
+from engine.mail.dispatch import dispatch
 from engine.settings import Settings
-from engine.spec import Directory, parse_plan_spec
-from engine.store import Store, open_store
-from engine.sweep import run_sweep
-from engine.tables_escalation import OutboxRow
+from engine.store.database import Store, open_store
+from engine.store.tables_escalation import OutboxRow
+from engine.sweep.run import run_sweep
 from notifiers.smtp import SmtpNotifier
 from tests.conftest import spec_path
 from tests.test_sweep_support import at, free_port, register_spec, smtp_server

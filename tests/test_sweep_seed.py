@@ -8,12 +8,12 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from engine.digest import Digest
-from engine.escalation import OpenInstance, decide_escalations
-from engine.status import Event, EventKind
-from engine.store import NotFoundError, Store, record_event
-from engine.sweep import _load_plan, run_sweep
-from engine.tables import InstanceRow, PlanRow
+from engine.core.digest import Digest
+from engine.core.escalation import OpenInstance, decide_escalations
+from engine.core.status import Event, EventKind
+from engine.store.database import NotFoundError, Store, record_event
+from engine.store.tables import InstanceRow, PlanRow
+from engine.sweep.run import _load_plan, run_sweep
 from tests.test_sweep_support import (
     PLAN,
     SPEC,

@@ -9,12 +9,12 @@ import pytest
 import yaml
 from sqlalchemy import Text, cast, insert, select
 
-from engine.digest import Digest
-from engine.escalation import OpenInstance, decide_escalations
-from engine.store import Store
-from engine.sweep import _load_plan, run_sweep
-from engine.tables import InstanceRow, PlanRow
-from engine.tables_escalation import EscalationRow, OutboxRow
+from engine.core.digest import Digest
+from engine.core.escalation import OpenInstance, decide_escalations
+from engine.store.database import Store
+from engine.store.tables import InstanceRow, PlanRow
+from engine.store.tables_escalation import EscalationRow, OutboxRow
+from engine.sweep.run import _load_plan, run_sweep
 from tests.test_sweep_support import (
     PLAN,
     SPEC,

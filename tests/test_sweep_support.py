@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
 
-from engine.compile import compile_plan
+from engine.core.compile import compile_plan
+from engine.core.spec import parse_plan_spec
 from engine.loader import load_directory
-from engine.registry import register_plan
-from engine.spec import parse_plan_spec
-from engine.store import Store
-from engine.tables_escalation import EscalationRow, OutboxRow, SweepRow
+from engine.store.database import Store
+from engine.store.registry import register_plan
+from engine.store.tables_escalation import EscalationRow, OutboxRow, SweepRow
 from flows.server import free_port  # noqa: F401  (re-exported for the tests)
 from tests.conftest import spec_path
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.workdays import WorkCalendar
+from engine.core.workdays import WorkCalendar
 
 CALENDAR = WorkCalendar()
 # Decision of 2024: Saturday 04/05 was worked in exchange for Monday 29/04.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.yamltext import load_sections
+from engine.core.yamltext import load_sections
 
 DIRECTORIES = sorted((Path(__file__).parent.parent / "plan_specs" / "directories").glob("*.yaml"))
 

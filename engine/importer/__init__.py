@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from engine.core.spec import Directory
 from engine.importer.agencies import Vocabulary
 from engine.importer.draft import Draft, ImportContext, collect_proposals, draft_tasks
 from engine.importer.header import read_header
 from engine.importer.table import TaskTable, find_tables_in_text
-from engine.spec import Directory
 
 __all__ = ["Draft", "build_draft", "find_tables_in_text"]
 

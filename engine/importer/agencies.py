@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from engine.core.spec import GROUP_PREFIX, Directory
 from engine.importer.text import fold_name, slugify, strip_markup
-from engine.spec import GROUP_PREFIX, Directory
 
 FUZZY_CUTOFF = 86
 _MAX_SPAN = 8

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.dates import DueRule, FixedDate, PeriodEnd, parse_due
-from engine.errors import DuePhraseError
+from engine.core.deadlines import DueRule, FixedDate, PeriodEnd, parse_due
+from engine.core.errors import DuePhraseError
 from engine.importer.text import ascii_fold, one_line
 
 _ROMAN = {"i": "I", "ii": "II", "iii": "III", "iv": "IV", "1": "I", "2": "II", "3": "III",
@@ -49,7 +49,7 @@ class Deadline:
 def read_deadline(cell: str, *, year: int) -> Deadline:
     """Read a deadline cell of a plan table.
 
-    Beyond `engine.dates.parse_due` it reads month and quarter ranges, several quarters or
+    Beyond `engine.core.deadlines.parse_due` it reads month and quarter ranges, several quarters or
     milestones in one cell, "<year> và các năm tiếp theo", and a deadline at the end of a
     sentence, without reading document numbers or place names as dates.
 

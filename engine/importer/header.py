@@ -7,9 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.core.spec import Directory
 from engine.importer.agencies import Vocabulary
 from engine.importer.text import slugify
-from engine.spec import Directory
 
 _NUMBER = re.compile(r"^\s*Số\s*:\s*(?P<number>[^\n]{0,40}?/\s*[A-ZĐ][A-ZĐ\-]*)", re.M)
 _ANNEXED = re.compile(r"kèm theo Kế hoạch số\s*(?P<number>\d+\s*/\s*KH-[A-ZĐ]+)", re.I)

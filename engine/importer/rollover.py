@@ -9,11 +9,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.dates import parse_due
-from engine.errors import DuePhraseError, UnknownReferenceError
+from engine.core.deadlines import parse_due
+from engine.core.errors import DuePhraseError, UnknownReferenceError
+from engine.core.spec import Directory, PlanSpec, TaskSpec
 from engine.importer.emit import comment_lines, render_mapping, render_sequence
 from engine.importer.text import ascii_fold
-from engine.spec import Directory, PlanSpec, TaskSpec
 
 CARRIED_OVER = "Nhiệm vụ chuyển tiếp năm {year}"
 _CARRIED_NOTE = re.compile(r"nhiem vu chuy[eê]n tiep nam \d{4}")

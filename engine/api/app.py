@@ -1,0 +1,132 @@
+"""The webhook API app: built by `create_app` (nothing connects at import), run by `run_api`."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from engine.api.delivery import DeliveryRoutes, problem_reply
+from engine.api.routes import ApiState, deliveries, health_router, router
+from engine.api.wal import start_checkpoints
+from engine.core.errors import KehoachError
+from engine.settings import Settings
+from engine.store.database import Store, open_store
+
+log = logging.getLogger(__name__)
+DESCRIPTION = """Các cơ quan báo hoàn thành và tiến độ nhiệm vụ của kế hoạch.
+
+Xác thực: `Authorization: Bearer <token>` (token cấp bằng `kehoach token create`). Chữ ký
+tùy chọn (bắt buộc nếu cơ quan được đặt như vậy): `Kehoach-Signature: t=<giây Unix>,v1=<hex>`
+với hex = HMAC-SHA256(khóa ký, "<t>." + nội dung). `Idempotency-Key` làm cho việc gửi lại
+trả về đúng câu trả lời đầu tiên và không thay đổi gì thêm. Lỗi theo RFC 9457
+(application/problem+json)."""
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the API app; the store is opened when the app starts unless one is given.
+
+    Args:
+        settings: where the database is and the body size limit; default from the environment.
+        store: an open store to use (tests); the app then does not close it.
+    """
+    state = ApiState(settings or Settings(), store)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        owned = state.store_or_none() is None
+        checkpoints = None
+        if owned:
+            state.attach(open_store(state.settings))
+            checkpoints = start_checkpoints(state.store.engine)
+        try:
+            yield
+        finally:
+            if checkpoints is not None:
+                checkpoints.stop()
+            if owned:
+                state.store.close()
+
+    app = FastAPI(title="kehoach webhook API", version="1.0", description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.kehoach = state
+    app.include_router(deliveries)
+    app.include_router(router)
+    app.include_router(health_router)
+    app.add_middleware(DeliveryRoutes, state=state)  # deliveries skip FastAPI's routing
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        return _problem_response(state, request, exc)
+
+    for cls in (KehoachError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(cls, on_error)
+    return app
+
+
+def _problem_response(state: ApiState, request: Request, exc: Exception) -> Response:
+    reply = problem_reply(state, exc, request.method, request.url.path,
+                          request.scope.get("client"), getattr(request.state, "caller", None))
+    return Response(reply.body, status_code=reply.status, media_type=reply.media_type,
+                    headers=dict(reply.headers))
+
+
+def run_api(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+            settings: Settings | None = None) -> None:
+    """Serve the API with uvicorn until interrupted.
+
+    The schema is migrated once here, before any worker starts. With several workers each
+    process builds its own app through the import string `engine.api.app:create_app`, reading
+    the settings from the environment (this function exports the given ones there).
+    """
+    settings = settings or Settings()
+    open_store(settings).close()
+    if workers <= 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config())
+        return
+    _export(settings)
+    uvicorn.run("engine.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=log_config())
+
+
+_TOKEN_IN_QUERY = re.compile(r"((?:^|[?&])token=)[^&\s]*")
+
+
+class RedactTokens(logging.Filter):
+    """Access-log lines with the value of a `token` query parameter masked.
+
+    Calendar apps cannot send headers, so the calendar feed takes its (read-only) token in
+    the URL; the access log must not hand it to whoever reads the log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) \
+                and "token=" in args[2]:
+            record.args = (*args[:2], _TOKEN_IN_QUERY.sub(r"\1***", args[2]), *args[3:])
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration, its access log passed through RedactTokens (by
+    import path, so that every worker process applies it)."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_tokens"] = {"()": "engine.api.app.RedactTokens"}
+    config["handlers"]["access"]["filters"] = ["redact_tokens"]
+    return config
+
+
+def _export(settings: Settings) -> None:
+    for name, value in settings.model_dump().items():
+        if isinstance(value, str | int | Path) and not isinstance(value, bool):
+            os.environ[f"KEHOACH_{name.upper()}"] = str(value)

@@ -1,0 +1,1 @@
+"""The `kehoach` command: one module per group of subcommands."""

@@ -1,0 +1,1 @@
+"""`kehoach demo`: a real plan played for a year, end to end."""

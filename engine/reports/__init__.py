@@ -1,0 +1,1 @@
+"""Period reports: the report model and its JSON, CSV, XLSX and HTML renderings."""

@@ -1,0 +1,108 @@
+"""A self-contained HTML report: status heat map, burn-up over the year, lagging ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.core.status import STATUS_LABELS_VI, Status
+from engine.reports.model import Report, build_report, percent, vietnamese_sort_key
+from engine.store.metrics import MetricRow, rollup
+from engine.store.queries import require_plan
+from engine.store.tables import AgencyRow, InstanceRow
+
+_env = Environment(loader=PackageLoader("engine.reports", "templates"),
+                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+COLOURS = {Status.DONE_ON_TIME: "#2e7d32", Status.DONE_LATE: "#9ccc65",
+           Status.ON_TRACK: "#90caf9", Status.OVERDUE: "#e53935", Status.WAIVED: "#bdbdbd"}
+# Text on each colour: white on the dark ones, near-black on the light ones (white on the
+# light green and blue was hard to read).
+INKS = {Status.DONE_ON_TIME: "#ffffff", Status.DONE_LATE: "#1b1b1b",
+        Status.ON_TRACK: "#1b1b1b", Status.OVERDUE: "#ffffff", Status.WAIVED: "#1b1b1b"}
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One agency in one month: the four-way counts and the colour of its completion rate."""
+
+    counts: dict[Status, int]
+    total: int
+    colour: str
+    title: str
+
+
+def build_html_report(session: Session, *, plan: str, period: str,
+                      as_of: dt.datetime | None = None) -> str:
+    """The HTML report of `plan` for the window `period` (see engine.store.metrics.window)."""
+    report = build_report(session, plan=plan, period=period, as_of=as_of)
+    row = require_plan(session, plan)
+    tz = ZoneInfo(row.timezone)
+    months = [f"{row.year}-{m:02d}" for m in range(1, report.window_end.month + 1)]
+    names = {a.id: a.short or a.name for a in session.scalars(
+        select(AgencyRow).where(AgencyRow.plan_id == plan))}
+    heat = _heat_map(session, plan=plan, months=months, as_of=report.as_of)
+    agencies = sorted(heat, key=lambda agency: vietnamese_sort_key(names.get(agency) or agency))
+    template = _env.get_template("report.html.j2")
+    return template.render(
+        report=report, statuses=list(Status), labels=STATUS_LABELS_VI, colours=COLOURS, inks=INKS,
+        months=months, heat=heat, agencies=agencies, names=names,
+        burnup=_burnup_svg(session, plan=plan, year=row.year, until=report.as_of.astimezone(tz)),
+        lagging=report.agencies[:15], pct=percent,
+        generated=report.as_of.astimezone(tz))
+
+
+def _heat_map(session: Session, *, plan: str, months: list[str],
+              as_of: dt.datetime) -> dict[str, dict[str, HeatCell]]:
+    heat: dict[str, dict[str, HeatCell]] = {}
+    for month in months:
+        for metric in rollup(session, plan=plan, period=month, by="agency", as_of=as_of):
+            heat.setdefault(metric.key, {})[month] = _cell(metric)
+    return heat
+
+
+def _cell(metric: MetricRow) -> HeatCell:
+    rate = metric.completion_rate
+    overdue = metric.counts[Status.OVERDUE]
+    colour = ("#eeeeee" if rate is None else "#e53935" if overdue and rate < 0.5
+              else "#ffb74d" if overdue else "#2e7d32" if rate >= 0.999 else "#90caf9")
+    title = "; ".join(f"{STATUS_LABELS_VI[s]}: {metric.counts[s]}" for s in Status
+                      if metric.counts[s])
+    return HeatCell(dict(metric.counts), metric.total, colour, title)
+
+
+def _burnup_svg(session: Session, *, plan: str, year: int, until: dt.datetime) -> dict[str, Any]:
+    """Cumulative deadlines and completions per day of the year, as SVG polyline points."""
+    c = InstanceRow
+    due: dict[dt.date, int] = {day: n for day, n in session.execute(
+        select(c.due_date, func.count()).where(c.plan_id == plan, c.due_date.is_not(None))
+        .group_by(c.due_date)) if day}
+    done: dict[dt.date, int] = {day: n for day, n in session.execute(
+        select(c.completed_on, func.count()).where(c.plan_id == plan,
+                                                   c.completed_on.is_not(None))
+        .group_by(c.completed_on)) if day}
+    start, days = dt.date(year, 1, 1), (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1
+    total = max(sum(due.values()), 1)
+    width, height = 720, 260
+    due_points, done_points, due_sum, done_sum = [], [], 0, 0
+    for n in range(days):
+        day = start + dt.timedelta(days=n)
+        due_sum += due.get(day, 0)
+        done_sum += done.get(day, 0)
+        x = round(40 + n * (width - 60) / days, 1)
+        due_points.append(f"{x},{round(height - 30 - due_sum * (height - 50) / total, 1)}")
+        if day <= until.date():
+            done_points.append(f"{x},{round(height - 30 - done_sum * (height - 50) / total, 1)}")
+    return {"width": width, "height": height, "due": " ".join(due_points),
+            "done": " ".join(done_points), "total": total, "done_total": done_sum,
+            "months": [(round(40 + (dt.date(year, m, 1) - start).days * (width - 60) / days, 1),
+                        f"T{m}") for m in range(1, 13)]}
+
+
+
+__all__ = ["Report", "build_html_report"]

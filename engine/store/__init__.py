@@ -1,0 +1,1 @@
+"""The database: tables, migrations, events, registration, rollups (SQLite or PostgreSQL)."""

@@ -1,0 +1,9 @@
+"""The whole schema: every table module loaded, so `Base.metadata` holds every table."""
+
+from __future__ import annotations
+
+from engine.store import tables_api, tables_escalation
+from engine.store.tables import Base
+
+TABLE_MODULES = (tables_api, tables_escalation)  # beside engine.store.tables itself
+metadata = Base.metadata
