@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from engine.store.database import events_of, get_instance
+from engine.store.events import events_of, get_instance
 from engine.store.tables import InstanceRow
 from tests.test_api_support import Api, api, iid, live_server, sqlite_api
 

@@ -34,7 +34,8 @@ from engine.api.service import PlanDirectories
 from engine.core.compile import CompiledPlan
 from engine.core.status import Event, EventKind
 from engine.settings import Settings
-from engine.store.database import Store, open_store, record_event
+from engine.store.database import Store, open_store
+from engine.store.events import record_event
 from engine.store.registry import register_plan
 from engine.store.tables import EventRow
 from engine.store.tables_api import ApiSecurityEventRow

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from engine.core.status import Event, EventKind
 from engine.demo.command import sweep_finds_something
-from engine.store.database import Store, record_event
+from engine.store.database import Store
+from engine.store.events import record_event
 from engine.store.tables import InstanceRow
 from engine.sweep.run import run_sweep
 from tests.test_sweep_support import at, counts, register_seed

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from engine.core.status import Event, EventKind
 from engine.settings import Settings
-from engine.store.database import open_store, record_event
+from engine.store.database import open_store
+from engine.store.events import record_event
 from engine.store.tables import InstanceRow
 from engine.store.tables_escalation import OutboxRow
 from flows.register import register_flow

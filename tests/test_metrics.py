@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.status import EventKind, InstanceState, Status, TransitionError, status_at
-from engine.store.database import Store, record_event
+from engine.store.database import Store
+from engine.store.events import record_event
 from engine.store.metrics import GROUPINGS, end_of_window, rollup, window, workday_ordinal
 from engine.store.queries import instance_statuses
 from engine.store.tables import InstanceRow, PlanRow

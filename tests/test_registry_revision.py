@@ -14,7 +14,8 @@ from engine.core.errors import SpecError
 from engine.core.spec import parse_plan_spec
 from engine.core.status import Event, EventKind
 from engine.loader import load_directory
-from engine.store.database import Store, get_instance, record_event
+from engine.store.database import Store
+from engine.store.events import get_instance, record_event
 from engine.store.queries import count_by_status, instance_statuses
 from engine.store.registry import RegistrationDiff, register_plan
 from engine.store.tables import InstanceRow, PlanRow, RevisionRow

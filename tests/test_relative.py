@@ -12,7 +12,8 @@ import pytest
 from engine.core.compile import compile_plan
 from engine.core.status import Event, EventKind
 from engine.loader import load_plan
-from engine.store.database import Store, get_instance, record_event
+from engine.store.database import Store
+from engine.store.events import get_instance, record_event
 from engine.store.registry import RegistrationDiff, register_plan, workday_ordinals
 from engine.store.relative import OrdinalCalendar
 from tests.conftest import PLAN_SPECS

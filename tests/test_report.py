@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from engine.core.status import Event, EventKind
 from engine.reports.html_page import build_html_report
 from engine.reports.model import build_report, to_csv, vietnamese_sort_key, write_xlsx
-from engine.store.database import Store, record_event
+from engine.store.database import Store
+from engine.store.events import record_event
 from tests.test_store import PLAN, register
 
 GROUP_LEADS = "Các Sở, ban, ngành Thành phố; UBND các quận, huyện, thị xã"

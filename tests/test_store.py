@@ -15,10 +15,10 @@ from engine.core.errors import SpecError
 from engine.core.spec import parse_plan_spec
 from engine.core.status import Event, EventKind, InstanceState, Status, TransitionError
 from engine.loader import load_directory
-from engine.store.database import (
+from engine.store.database import Store
+from engine.store.events import (
     EventValueError,
     NotFoundError,
-    Store,
     earliest_work_time,
     events_of,
     get_instance,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from engine.core.digest import Digest
 from engine.core.escalation import OpenInstance, decide_escalations
 from engine.core.status import Event, EventKind
-from engine.store.database import NotFoundError, Store, record_event
+from engine.store.database import Store
+from engine.store.events import NotFoundError, record_event
 from engine.store.tables import InstanceRow, PlanRow
 from engine.sweep.run import _load_plan, run_sweep
 from tests.test_sweep_support import (

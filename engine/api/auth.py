@@ -25,8 +25,8 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.api.errors import ConflictError, ForbiddenError, UnauthenticatedError
-from engine.store.database import NotFoundError
 from engine.store.driver import Connections, Cursor, Prepared
+from engine.store.events import NotFoundError
 from engine.store.tables_api import (
     ApiAgencyPolicyRow,
     ApiIdempotencyRow,

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.core.errors import KehoachError, PeriodError
 from engine.core.status import TransitionError
-from engine.store.database import NotFoundError
+from engine.store.events import NotFoundError
 
 PROBLEM_BASE = "https://kehoach.example.org/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from engine.core.spec import SLUG_PATTERN
-from engine.store.database import MAX_PROGRESS_COUNT
+from engine.store.events import MAX_PROGRESS_COUNT
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 

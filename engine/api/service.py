@@ -42,7 +42,8 @@ from engine.core.status import (
     TransitionError,
     status_at,
 )
-from engine.store.database import (
+from engine.store.driver import Cursor, Prepared, cursor_of
+from engine.store.events import (
     CLOCK_SKEW,
     EventValueError,
     InstanceView,
@@ -52,7 +53,6 @@ from engine.store.database import (
     local_text,
     record_event,
 )
-from engine.store.driver import Cursor, Prepared, cursor_of
 from engine.store.metrics import outside_plan_year, rollup
 from engine.store.queries import instance_statuses, require_plan
 from engine.store.tables import AgencyRow, InstanceRow, PlanRow, RevisionRow

@@ -21,15 +21,13 @@ from engine.core.status import STATUS_LABELS_VI, Event, EventKind, Status
 from engine.loader import load_plan, read_text
 from engine.reports.html_page import build_html_report
 from engine.reports.model import build_report, task_line, to_csv, write_xlsx
-from engine.store.database import (
+from engine.store.database import Store, open_store, utc_now
+from engine.store.events import (
     CLOCK_SKEW,
     MAX_PROGRESS_COUNT,
     EventValueError,
-    Store,
     local_text,
-    open_store,
     record_event,
-    utc_now,
 )
 from engine.store.metrics import outside_plan_year
 from engine.store.queries import count_by_status, instance_statuses, require_plan, verify_projection

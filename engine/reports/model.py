@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.core.spec import GROUP_PREFIX
 from engine.core.status import STATUS_LABELS_VI, Status
 from engine.core.yamltext import load_sections
-from engine.store.database import NotFoundError
+from engine.store.events import NotFoundError
 from engine.store.metrics import MetricRow, end_of_window, lag_rank, rollup, window
 from engine.store.queries import require_plan
 from engine.store.tables import AgencyRow, RevisionRow, TaskRow

@@ -1,7 +1,7 @@
-"""The engine's database: open and migrate it, and read and change instances through events.
+"""The engine's database: open it, create and migrate its schema, and hand out transactions.
 
-Callers own the transaction (`with store.transaction() as tx:`); functions here take the
-session as their first argument and speak domain values (engine.core.status), never rows.
+Callers own the transaction (`with store.transaction() as tx:`); the functions of the other
+engine.store modules take the session as their first argument and speak domain values.
 """
 
 from __future__ import annotations
@@ -10,80 +10,22 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, bindparam, create_engine, event, insert, select, update
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.core.errors import KehoachError
-from engine.core.status import Event, EventKind, InstanceState, TransitionError, apply_event
 from engine.settings import Settings
-from engine.store.driver import Connections, Cursor, Prepared, cursor_of
-from engine.store.relative import follow_predecessor
-from engine.store.tables import EventRow, InstanceRow, PlanRow, WorkdayRow
+from engine.store.driver import Connections
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-# The times an agency may give for its work are checked against the clock by the shells
-# (the API and the CLI refuse a time this far or more in the future) and against the
-# instance's period here, in `record_event`.
-CLOCK_SKEW = dt.timedelta(minutes=5)
-# The most progress one event may add (the API's limit too); a total stays below the
-# INTEGER column's limit.
-MAX_PROGRESS_COUNT = 1_000_000
-_MAX_PROGRESS_TOTAL = 2**31 - 1
-
-
-class NotFoundError(KehoachError, LookupError):
-    """An id that names nothing in the store."""
-
-    def __init__(self, kind: str, ident: str) -> None:
-        self.kind = kind
-        self.ident = ident
-        super().__init__(f"no {kind} with id {ident!r}")
-
-
-class EventValueError(KehoachError, ValueError):
-    """A completion or progress value that the instance cannot take.
-
-    `field` is the event's value at fault: "at" (a time before the earliest the instance's
-    period accepts) or "count" (progress on an instance without a target, or too much).
-    `detail` says why in Vietnamese, for the agency; the shells name their own field for it
-    (the API's completed_at/count, the CLI's --at/--count).
-    """
-
-    def __init__(self, instance_id: str, field: str, kind: str, detail: str) -> None:
-        self.instance_id = instance_id
-        self.field = field
-        self.kind = kind
-        self.detail = detail
-        super().__init__(f"instance {instance_id!r}: {detail}")
-
-
-@dataclass(frozen=True, slots=True)
-class InstanceView:
-    """An instance as stored: its identity, deadline and current state."""
-
-    id: str
-    plan: str
-    task: str
-    agency: str
-    period: str
-    printed_due: dt.date | None
-    due_date: dt.date | None
-    due_at: dt.datetime | None
-    target: int | None
-    state: InstanceState
 
 
 class Store:
@@ -178,173 +120,3 @@ def upgrade(engine: Engine) -> None:
 def utc_now() -> dt.datetime:
     """The current time, aware, in UTC (shells only: the core takes `now` as an argument)."""
     return dt.datetime.now(dt.UTC)
-
-
-# --- instances ---------------------------------------------------------------------------
-# The webhook's hot path runs these statements on every delivery: prepared once, run on the
-# bare driver (engine.store.driver), with the columns' own conversions.
-_LOAD = (
-    select(InstanceRow.id, InstanceRow.plan_id, InstanceRow.task_id, InstanceRow.agency_id,
-           InstanceRow.period, InstanceRow.printed_due, InstanceRow.due_date,
-           InstanceRow.due_at, InstanceRow.target, InstanceRow.completed_at,
-           InstanceRow.progress, InstanceRow.waived_at, InstanceRow.waived_reason,
-           PlanRow.timezone, PlanRow.spec_hash, InstanceRow.completed_on)
-    .join(PlanRow, PlanRow.id == InstanceRow.plan_id)
-    .where(InstanceRow.id == bindparam("instance_id")))
-_LOAD_INSTANCE = Prepared(_LOAD)
-_LOAD_FOR_EVENT = Prepared(_LOAD.with_for_update(of=InstanceRow))
-_FIND_ID = Prepared(select(InstanceRow.id).where(
-    InstanceRow.plan_id == bindparam("plan"), InstanceRow.task_id == bindparam("task"),
-    InstanceRow.agency_id == bindparam("agency"), InstanceRow.period == bindparam("period")))
-_STATE_COLUMNS = ("completed_at", "completed_on", "completed_wd", "progress", "waived_at",
-                  "waived_reason")
-# The working-day ordinal of the completion date is looked up inside the UPDATE.
-_WRITE_STATE = Prepared(
-    update(InstanceRow).where(InstanceRow.id == bindparam("instance_id"))
-    .values({**{c: bindparam(c) for c in _STATE_COLUMNS if c != "completed_wd"},
-             "completed_wd": select(WorkdayRow.ordinal).where(
-                 WorkdayRow.plan_id == InstanceRow.plan_id,
-                 WorkdayRow.day == bindparam("completed_on")).scalar_subquery()}))
-_EVENT_COLUMNS = ("plan_id", "instance_id", "kind", "at", "recorded_at", "actor", "source",
-                  "count", "evidence_url", "note", "reason")
-_APPEND_EVENT = Prepared(insert(EventRow).values({c: bindparam(c) for c in _EVENT_COLUMNS}))
-
-
-def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
-    """Apply `event` to its instance and append it to the audit log, in the caller's transaction.
-
-    Every change goes through here (the API, the CLI, plan revisions), so this is where a
-    completion or progress is checked against its instance, before anything is written:
-    not before 1 January of the year before the period's year (a typo such as 2004 for
-    2024 would otherwise count as on time), and progress only toward a target.
-
-    Raises:
-        NotFoundError: no such instance.
-        EventValueError: a completion or progress time before the earliest accepted, or
-            progress on an instance without a target, or too much of it.
-        TransitionError: the event does not apply (completing a waived instance...).
-    """
-    cursor = cursor_of(tx)
-    before, (timezone, spec_hash, was_completed_on) = _loaded(cursor, _LOAD_FOR_EVENT,
-                                                              event.instance_id)
-    zone = ZoneInfo(timezone)
-    if event.kind in (EventKind.COMPLETED, EventKind.PROGRESS):
-        _check_work(before, event, zone)
-    # The stored time in the plan's zone, so that a refusal ("is already completed at ...")
-    # gives the local date and time.
-    current = before.state
-    if current.completed_at is not None:
-        current = replace(current, completed_at=current.completed_at.astimezone(zone))
-    state = apply_event(current, event, target=before.target)
-    completed_on = state.completed_at.astimezone(zone).date() if state.completed_at else None
-    cursor.execute(_WRITE_STATE, {
-        "instance_id": before.id, "completed_at": state.completed_at,
-        "completed_on": completed_on, "progress": state.progress,
-        "waived_at": state.waived_at, "waived_reason": state.waived_reason})
-    cursor.execute(_APPEND_EVENT, _event_values(before.plan, event))
-    if completed_on != was_completed_on:  # relative deadlines count from this day
-        follow_predecessor(cursor, plan=before.plan, spec_hash=spec_hash, timezone=timezone,
-                           task=before.task, instance_id=before.id)
-    return InstanceView(before.id, before.plan, before.task, before.agency, before.period,
-                        before.printed_due, before.due_date, before.due_at, before.target, state)
-
-
-def earliest_work_time(period: str, zone: ZoneInfo) -> dt.datetime:
-    """The earliest completion or progress time an instance of `period` accepts.
-
-    1 January, 00:00 local, of the year before the period's year (a period label starts
-    with its year: 2024, 2024-Q1, 2024-W07...): work done ahead of a plan counts, but a
-    mistyped year does not.
-    """
-    return dt.datetime(int(period[:4]) - 1, 1, 1, tzinfo=zone)
-
-
-def local_text(at: dt.datetime, zone: ZoneInfo) -> str:
-    """`at` as "HH:MM dd/mm/yyyy" in `zone`, or as given (with its offset) if that overflows."""
-    try:
-        shown, offset = at.astimezone(zone), ""
-    except OverflowError:  # e.g. 01/01/0001 00:00+14:00 is in year 0 in UTC
-        shown, offset = at, f" (UTC{at:%z})"
-    return (f"{shown.hour:02d}:{shown.minute:02d} {shown.day:02d}/{shown.month:02d}/"
-            f"{shown.year:04d}{offset}")
-
-
-def _check_work(before: InstanceView, event: Event, zone: ZoneInfo) -> None:
-    """Refuse a completion or progress the instance cannot take (EventValueError)."""
-    earliest = earliest_work_time(before.period, zone)
-    if event.at < earliest:
-        raise EventValueError(
-            before.id, "at", "too-early",
-            f"thời điểm {local_text(event.at, zone)} quá sớm: đầu việc kỳ {before.period} "
-            f"chỉ nhận thời điểm từ {local_text(earliest, zone)} trở đi (đầu năm trước năm "
-            "của kỳ); kiểm tra lại năm đã nhập")
-    if event.kind is not EventKind.PROGRESS:
-        return
-    if before.target is None:
-        raise EventValueError(
-            before.id, "count", "no-target",
-            f"đầu việc {before.id} không có chỉ tiêu số lượng nên không báo tiến độ theo số "
-            "lượng được; báo hoàn thành (không kèm số lượng) khi đã làm xong")
-    count = event.count or 0  # (not positive: engine.core.status refuses it)
-    if count > MAX_PROGRESS_COUNT or before.state.progress + count > _MAX_PROGRESS_TOTAL:
-        raise EventValueError(
-            before.id, "count", "count-out-of-range",
-            f"số lượng {count} không nhận được: mỗi lần báo từ 1 đến "
-            f"{MAX_PROGRESS_COUNT:_} (đã ghi nhận {before.state.progress}/{before.target})"
-            .replace("_", "."))
-
-
-def get_instance(tx: Session | Cursor, instance_id: str) -> InstanceView:
-    """The instance with this id; NotFoundError if there is none."""
-    cursor = cursor_of(tx)
-    return _loaded(cursor, _LOAD_INSTANCE, instance_id)[0]
-
-
-def _loaded(cursor: Cursor, load: Prepared, instance_id: str,
-            ) -> tuple[InstanceView, tuple[str, str, dt.date | None]]:
-    """The instance, and its plan's time zone and spec hash and the instance's local
-    completion day; NotFoundError if there is none."""
-    row = cursor.first(load, {"instance_id": instance_id})
-    if row is None:
-        raise NotFoundError("instance", instance_id)
-    (found, plan, task, agency, period, printed_due, due_date, due_at, target, completed_at,
-     progress, waived_at, waived_reason, timezone, spec_hash, completed_on) = row
-    state = InstanceState(completed_at=completed_at, progress=progress, waived_at=waived_at,
-                          waived_reason=waived_reason)
-    return InstanceView(found, plan, task, agency, period, printed_due, due_date, due_at,
-                        target, state), (timezone, spec_hash, completed_on)
-
-
-def instance_id_of(tx: Session | Cursor, *, plan: str, task: str, agency: str,
-                   period: str) -> str:
-    """The id of the instance with this natural key; NotFoundError if there is none."""
-    cursor = cursor_of(tx)
-    found = cursor.scalar(_FIND_ID, {"plan": plan, "task": task, "agency": agency,
-                                     "period": period})
-    if found is None:
-        raise NotFoundError("instance", f"{plan}/{task}/{agency}/{period}")
-    return str(found)
-
-
-def events_of(session: Session, instance_id: str) -> list[Event]:
-    """The audit log of one instance, oldest first."""
-    rows = session.scalars(select(EventRow).where(EventRow.instance_id == instance_id)
-                           .order_by(EventRow.id))
-    return [_event(r) for r in rows]
-
-
-def _event_values(plan_id: str, e: Event) -> dict[str, Any]:
-    return {"plan_id": plan_id, "instance_id": e.instance_id, "kind": e.kind.value,
-            "at": e.at, "recorded_at": utc_now(), "actor": e.actor, "source": e.source,
-            "count": e.count, "evidence_url": e.evidence_url, "note": e.note,
-            "reason": e.reason}
-
-
-def _event(r: EventRow) -> Event:
-    return Event(r.instance_id, EventKind(r.kind), r.at, r.actor, r.source, r.count,
-                 r.evidence_url, r.note, r.reason)
-
-
-__all__ = ["CLOCK_SKEW", "MAX_PROGRESS_COUNT", "EventValueError", "InstanceView",
-           "NotFoundError", "Store", "TransitionError", "earliest_work_time", "get_instance",
-           "instance_id_of", "local_text", "open_store", "record_event", "upgrade", "utc_now"]

@@ -13,7 +13,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.core.status import Status, fold_events
-from engine.store.database import NotFoundError, events_of
+from engine.store.events import NotFoundError, events_of
 from engine.store.metrics import late_expr, status_expr, workday_ordinal
 from engine.store.tables import EdgeRow, EventRow, InstanceRow, PlanRow
 

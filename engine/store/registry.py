@@ -19,8 +19,8 @@ from engine.core.errors import SpecError
 from engine.core.spec import stored_directory_id
 from engine.core.status import REMOVED_PREFIX, Event, EventKind
 from engine.store.bulk import bulk_insert
-from engine.store.database import record_event
 from engine.store.driver import cursor_of
+from engine.store.events import record_event
 from engine.store.relative import reschedule_plan
 from engine.store.tables import (
     AgencyRow,

@@ -39,7 +39,7 @@ from engine.core.escalation import (
 from engine.core.spec import GROUP_PREFIX, CalendarOverrides, Group, PlanSpec, parse_plan_spec
 from engine.core.workdays import WorkCalendar
 from engine.core.yamltext import load_sections
-from engine.store.database import NotFoundError
+from engine.store.events import NotFoundError
 from engine.store.tables import InstanceRow, PlanRow, RevisionRow, TaskRow
 from engine.store.tables_escalation import EscalationRow, SweepRow
 from engine.sweep.outbox import (
