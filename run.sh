@@ -36,11 +36,33 @@ start_postgres() {
     fi
 }
 
+# Debian packages the tests drive: chromium (pages and the HTML report, through Playwright),
+# LibreOffice's writer (the DOCX report rendered to PDF) and poppler-utils (PDF to PNG).
+TEST_PACKAGES=(chromium libreoffice-writer-nogui poppler-utils)
+TEST_COMMANDS=(chromium soffice pdftoppm)
+
+install_test_packages() {
+    local missing=() i
+    for i in "${!TEST_COMMANDS[@]}"; do
+        command -v "${TEST_COMMANDS[$i]}" >/dev/null 2>&1 || missing+=("${TEST_PACKAGES[$i]}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "The tests need these Debian packages: ${missing[*]}." >&2
+        echo "Install them (as root: apt-get install ${missing[*]}) and run again." >&2
+        exit 1
+    fi
+    echo "Installing ${missing[*]} with apt-get (first run only)..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") \
+        >/tmp/kehoach-apt.log 2>&1 \
+        || { echo "apt-get could not install ${missing[*]}:" >&2; tail -20 /tmp/kehoach-apt.log >&2; exit 1; }
+}
+
 task="${1:-help}"; shift || true
 case "$task" in
     demo) setup; cd "$ROOT"; exec .venv/bin/kehoach demo "$@" ;;
     test)
-        setup; start_postgres; cd "$ROOT"
+        setup; install_test_packages; start_postgres; cd "$ROOT"
         .venv/bin/ruff check engine flows notifiers tests bench
         .venv/bin/mypy
         exec .venv/bin/pytest -q "$@" ;;
