@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 table models of the engine's state; only engine.store.database uses them."""
+"""SQLAlchemy 2 table models of the engine's state: plans, tasks, instances, events, calendars."""
 
 from __future__ import annotations
 
