@@ -41,7 +41,7 @@ from engine.core.workdays import WorkCalendar
 from engine.core.yamltext import load_sections
 from engine.store.events import NotFoundError
 from engine.store.tables import InstanceRow, PlanRow, RevisionRow, TaskRow
-from engine.store.tables_escalation import EscalationRow, SweepRow
+from engine.store.tables_escalation import OPEN_INSTANCE, EscalationRow, SweepRow
 from engine.sweep.outbox import (
     NO_AGENCIES,
     SweptPlan,
@@ -245,8 +245,8 @@ def _record_reached(session: Session, plan: PlanContext, *, sweep_id: int,
                          highest)
                   .join_from(i, levels, i.due_date <= levels.c.cutoff)
                   .where(i.plan_id == plan.id, i.due_date.is_not(None),
-                         i.due_date <= max(cutoffs), i.completed_at.is_(None),
-                         i.waived_at.is_(None), condition, ~_told(levels)))
+                         i.due_date <= max(cutoffs), OPEN_INSTANCE, condition,
+                         ~_told(levels)))
         if sqlite:  # see _highest
             chosen = chosen.order_by(i.id, levels.c.rank)
         session.execute(insert(EscalationRow).from_select(
