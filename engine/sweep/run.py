@@ -29,13 +29,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from engine.core.compile import collector_paused
-from engine.core.escalation import (
-    DEFAULT_POLICY,
-    PlanContext,
-    Policy,
-    level_cutoff,
-    policy_for,
-)
+from engine.core.escalation import PlanContext, level_cutoff
+from engine.core.policy import DEFAULT_POLICY, Policy, policy_for
 from engine.core.spec import GROUP_PREFIX, CalendarOverrides, Group, PlanSpec, parse_plan_spec
 from engine.core.workdays import WorkCalendar
 from engine.core.yamltext import load_sections
