@@ -220,7 +220,8 @@ def _nine_months(found: re.Match[str], plan_year: int) -> DueRule:
 
 
 @_form(
-    rf"(?:tu )?thang (?P<a>\d{{1,2}}) ?(?:-|den|toi) ?(?:thang )?(?P<b>\d{{1,2}}) ?(?:/|nam) ?{_YEAR}",
+    rf"(?:tu )?thang (?P<a>\d{{1,2}}) ?(?:-|den|toi) ?(?:thang )?(?P<b>\d{{1,2}})"
+    rf" ?(?:/|nam) ?{_YEAR}",
     rf"(?:trong )?(?P<a>\d{{1,2}}) ?- ?(?P<b>\d{{1,2}}) ?/ ?{_YEAR}",
     rf"(?:from )?(?P<na>{_MONTH_WORD}) ?(?:-|to|until|through) ?(?P<nb>{_MONTH_WORD}),? {_YEAR}",
 )
