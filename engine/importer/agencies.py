@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from engine.core.spec import GROUP_PREFIX, Directory
+from engine.importer.central import GOVERNMENT, PROVINCE
 from engine.importer.text import fold_name, slugify, strip_markup
 
 FUZZY_CUTOFF = 86
@@ -25,6 +26,14 @@ _GENERIC_LABELS = {"don vi", "co quan", "co quan don vi", "gom", "bao gom", "nhu
 _VAGUE = re.compile(r"\b(?:lien quan|khac|co lien quan|tuong ung)$|^(?:co quan|don vi|to chuc"
                     r"|co quan don vi|dia phuong)$")
 _RELEVANT = re.compile(r"\s+(?:có\s+)?liên\s+quan\s*$", re.I)
+# The head word of an agency name: a piece without one ("Thể thao" in "Sở Văn hóa, Thể thao
+# và Du lịch") continues the unknown name before it rather than naming a body of its own.
+_HEAD = re.compile(r"^(?:Các\s+|Những\s+)?(?:Bộ|Sở|Ban|Ủy ban|Uỷ ban|UBND|Văn phòng|Thanh tra|"
+                   r"Đài|Báo|Tạp chí|Công an|Cục|Tổng cục|Vụ|Viện|Trung tâm|Hội|Liên đoàn|"
+                   r"Liên minh|Đoàn|Mặt trận|Thành ủy|Tỉnh ủy|Tỉnh đoàn|Thành đoàn|Phòng|"
+                   r"Chi cục|Ngân hàng|Kho bạc|Bảo hiểm|Trường|Học viện|Tòa án|Kiểm toán|"
+                   r"Hội đồng|Tập đoàn|Tổng công ty|Công ty|Chính phủ|Thủ tướng|Quốc hội|"
+                   r"Công đoàn|Đảng ủy|Cổng|Hệ thống|Bệnh viện|Ngân|Quỹ)\b|^[A-ZĐ]{2,}\b")
 _KINDS = (("uy ban nhan dan quan", "district"), ("uy ban nhan dan huyen", "district"),
           ("uy ban nhan dan thi xa", "district"), ("uy ban nhan dan xa", "commune"),
           ("uy ban nhan dan phuong", "commune"), ("so ", "department"), ("ban ", "party"),
@@ -93,11 +102,15 @@ class Vocabulary:
 
     refs: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    outside: Vocabulary | None = None
+    bodies: dict[str, ProposedAgency] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, directory: Directory) -> Vocabulary:
-        """Names, short names and aliases of the directory's agencies and groups."""
-        vocab = cls()
+    def of(cls, directory: Directory, *, central: bool = True) -> Vocabulary:
+        """Names, short names and aliases of the directory's agencies and groups; with
+        `central`, the Government, ministries and provincial bodies (engine.importer.central)
+        are known too, as agencies to propose when the directory lacks them."""
+        vocab = cls(outside=_central() if central else None)
         for agency in directory.agencies:
             for name in (agency.name, agency.short, *agency.aliases):
                 if name:
@@ -115,14 +128,29 @@ class Vocabulary:
             return None
         if key in self.refs:
             return self.refs[key], 100.0
-        if len(key) < 8:
+        if len(key) >= 8:
+            found = process.extractOne(key, list(self.refs), scorer=fuzz.ratio,
+                                       score_cutoff=FUZZY_CUTOFF)
+            # A fuzzy match must keep the head word: "Sở Nội vụ" is never "Bộ Nội vụ".
+            if found and found[0].split()[0] == key.split()[0]:
+                return self.refs[found[0]], float(found[1])
+        return self.outside.lookup(text) if self.outside is not None else None
+
+    def proposal(self, ref: str) -> ProposedAgency | None:
+        """The body `ref` names if it is known only outside the directory."""
+        if ref in self.kinds or ref.startswith(GROUP_PREFIX) or self.outside is None:
             return None
-        found = process.extractOne(key, list(self.refs), scorer=fuzz.ratio,
-                                   score_cutoff=FUZZY_CUTOFF)
-        # A fuzzy match must keep the head word: "Sở Nội vụ" is never "Bộ Nội vụ".
-        if found and found[0].split()[0] == key.split()[0]:
-            return self.refs[found[0]], float(found[1])
-        return None
+        return self.outside.bodies.get(ref)
+
+
+def _central() -> Vocabulary:
+    vocab = Vocabulary()
+    for ident, name, kind, aliases in (*GOVERNMENT, *PROVINCE):
+        vocab.bodies[ident] = ProposedAgency(ident, name, kind)
+        vocab.kinds[ident] = kind
+        for alias in (name, *aliases):
+            vocab.refs.setdefault(fold_name(alias), ident)
+    return vocab
 
 
 def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
@@ -142,7 +170,10 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
             matches.extend(_read_chunk(chunk, vocab))
     proposed = []
     for i, m in enumerate(matches):
-        if m.ref is None and not m.vague:
+        known = vocab.proposal(m.ref) if m.ref else None
+        if known is not None:
+            proposed.append(known)
+        elif m.ref is None and not m.vague:
             new = ProposedAgency(slugify(m.text, max_words=8), m.text.strip(), _guess_kind(m.text))
             proposed.append(new)
             matches[i] = Match(m.text, new.id, 0.0)
@@ -157,7 +188,7 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
         for start in range(max(0, end - _MAX_SPAN), end):
             text = _join(pieces, seps, start, end)
             found = _lookup(text, prefixes[start], vocab)
-            if found is None and end - start > 1:
+            if found is None and end - start > 1 and not _one_unknown(pieces[start:end]):
                 continue
             value, match = _value(text, found, end - start)
             options.append((best[start][0] + value, [*best[start][1], match]))
@@ -167,7 +198,9 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
 
 def _value(text: str, found: tuple[str, float] | None, width: int) -> tuple[float, Match]:
     if found is None:
-        return 0.0, Match(text, None, 0.0, vague=bool(_VAGUE.search(fold_name(text))))
+        # An unknown piece without a head word is worth less alone than inside its name.
+        value = 0.0 if _HEAD.match(text) or width > 1 else -1.0
+        return value, Match(text, None, 0.0, vague=bool(_VAGUE.search(fold_name(text))))
     # Exact names beat a fuzzy reading of a longer span that swallows a separator.
     weight = 1.0 if found[1] >= 100 else (found[1] - 80.0) / 20.0
     return 1000.0 * width * weight - 100.0, Match(text, found[0], found[1])
@@ -185,6 +218,14 @@ def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | No
         if with_prefix and (found is None or with_prefix[1] > found[1]):
             return with_prefix
     return found
+
+
+def _one_unknown(pieces: Sequence[str]) -> bool:
+    """Whether pieces read as one unknown name: a head word first, none after, each later
+    piece capitalised ("Sở Văn hóa", "Thể thao", "Du lịch")."""
+    first, rest = pieces[0].strip(), [p.strip() for p in pieces[1:]]
+    return bool(_HEAD.match(first)) and all(
+        p[:1].isupper() and not _HEAD.match(p) for p in rest)
 
 
 def _pieces(chunk: str) -> tuple[list[str], list[str], list[str]]:
