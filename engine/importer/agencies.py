@@ -110,7 +110,7 @@ class Vocabulary:
         """Names, short names and aliases of the directory's agencies and groups; with
         `central`, the Government, ministries and provincial bodies (engine.importer.central)
         are known too, as agencies to propose when the directory lacks them."""
-        vocab = cls(outside=_central() if central else None)
+        vocab = cls(outside=central_vocabulary() if central else None)
         for agency in directory.agencies:
             for name in (agency.name, agency.short, *agency.aliases):
                 if name:
@@ -143,7 +143,8 @@ class Vocabulary:
         return self.outside.bodies.get(ref)
 
 
-def _central() -> Vocabulary:
+def central_vocabulary() -> Vocabulary:
+    """The bodies of engine.importer.central, as a vocabulary of their own."""
     vocab = Vocabulary()
     for ident, name, kind, aliases in (*GOVERNMENT, *PROVINCE):
         vocab.bodies[ident] = ProposedAgency(ident, name, kind)

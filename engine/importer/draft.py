@@ -13,7 +13,7 @@ from rapidfuzz import fuzz
 from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies
 from engine.importer.deadlines import read_deadline
 from engine.importer.emit import comment_lines, render_mapping, render_sequence
-from engine.importer.table import Row, TaskTable
+from engine.importer.table import EXTRA, Row, TaskTable
 from engine.importer.targets import read_target
 from engine.importer.text import ascii_fold, one_line, slugify
 
@@ -144,8 +144,9 @@ def _tasks_of(row: Row, label: str, context: ImportContext) -> list[DraftTask]:
     _read_agency_fields(task, row, context.vocab)
     _read_other_fields(task, row)
     for name in row.inherited:
-        task.doubt(_FIELD_OF.get(name, name),
-                   "blank cell: taken from the row above (a merged cell?)")
+        if name not in row.spanned:
+            task.doubt(_FIELD_OF.get(name, name),
+                       "blank cell: taken from the row above (a merged cell?)")
     if row.continued:
         task.doubt("title", "the row continues after a page break: check the joined text")
     return _with_deadlines(task, row, context.year)
@@ -199,8 +200,23 @@ def _read_other_fields(task: DraftTask, row: Row) -> None:
     task.result = one_line(row.get("result")) or None
     task.note = one_line(row.get("note")) or None
     _read_note(task)
+    extras = [f"{label}: {text}" for label, text in _extras(row)]
+    if extras:
+        task.note = "; ".join([*extras, *([task.note] if task.note else [])])
     if row.get("budget"):
         _read_budget(task, one_line(row.get("budget")))
+
+
+def _extras(row: Row) -> list[tuple[str, str]]:
+    """Columns with no field of their own ("Cấp trình", "Lĩnh vực"), for the note."""
+    found = []
+    for role, text in row.cells.items():
+        value = one_line(text)
+        if value and role == "level":
+            found.append(("Cấp trình", value))
+        elif value and role.startswith(EXTRA):
+            found.append((role.removeprefix(EXTRA), value))
+    return found
 
 
 def _read_note(task: DraftTask) -> None:
