@@ -75,6 +75,21 @@ class Draft:
     proposed: list[ProposedAgency] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
+    def counts(self) -> dict[str, int]:
+        """What was read and what was flagged: tasks, distinct agencies, deadlines."""
+        agencies: set[str] = set()
+        flagged: set[str] = set()
+        for t in self.tasks:
+            for name in ("lead", "coordinators", "media"):
+                refs = set(getattr(t, name))
+                agencies |= refs
+                flagged |= {r for r in refs for why in t.doubts.get(name, ()) if r in why}
+        flagged |= {p.id for p in self.proposed}
+        return {"tasks": len(self.tasks), "tasks_flagged": sum(bool(t.doubts) for t in self.tasks),
+                "agencies": len(agencies), "agencies_flagged": len(flagged & agencies),
+                "deadlines": sum(bool(t.due) for t in self.tasks),
+                "deadlines_flagged": sum("due" in t.doubts for t in self.tasks)}
+
     def to_yaml(self, *, origin: str = "") -> str:
         """The draft as YAML text with `# CHECK:` comments over uncertain fields."""
         lines = [f"# Draft spec imported from {origin or 'a plan document'} by kehoach import.",
@@ -278,6 +293,8 @@ def collect_proposals(tasks: Sequence[DraftTask]) -> list[ProposedAgency]:
 def proposals_yaml(proposed: Sequence[ProposedAgency]) -> str:
     """Directory entries for the proposed agencies, to paste under `agencies:`."""
     entries = [{"id": p.id, "name": p.name, "kind": p.kind, "emails": []} for p in proposed]
+    notes = [{"id": [f"CHECK: named in the plan, not in the directory; kind {p.kind!r} "
+                     "guessed from the name"]} for p in proposed]
     lines = ["# Agencies named in the plan that the directory does not know.",
              "# Check each name and kind, add e-mail addresses, then paste under agencies:."]
-    return "\n".join(lines + render_sequence(entries, indent=0)) + "\n"
+    return "\n".join(lines + render_sequence(entries, indent=0, comments=notes)) + "\n"

@@ -13,7 +13,7 @@ from engine.importer.text import slugify
 
 _NUMBER = re.compile(r"^\s*Số\s*:\s*(?P<number>[^\n]{0,40}?/\s*[A-ZĐ][A-ZĐ\-]*)", re.M)
 _ANNEXED = re.compile(r"kèm theo Kế hoạch số\s*(?P<number>\d+\s*/\s*KH-[A-ZĐ]+)", re.I)
-_KE_HOACH = re.compile(r"^\s*KẾ\s+HOẠCH\s*$", re.M)
+_KE_HOACH = re.compile(r"^\s*(?:KẾ\s+HOẠCH|CHƯƠNG\s+TRÌNH(?:\s+HÀNH\s+ĐỘNG)?)\s*$", re.M)
 # Where a plan names its monitor: "(qua Sở Nội vụ tổng hợp)", "đơn vị thường trực (Văn
 # phòng UBND Thành phố)", "giao Sở Nội vụ theo dõi".
 _MONITOR = re.compile(r"(?:qua|giao|về|thường trực\s*\(|đầu mối\s*\(?)\s*"
