@@ -65,7 +65,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise SpecError("give -o FILE when no --directory is given: the drafted directory is "
                         "written beside the draft", location=Location(str(args.doc)))
     directory = load_directory(args.directory) if args.directory else None
-    text, tables = _read_document(args.doc)
+    text, tables = read_document(args.doc)
     if not tables:
         raise SpecError("no task table found (looked for a header row naming the task and "
                         "its lead or deadline: 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời gian'...)",
@@ -97,7 +97,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_document(path: Path) -> tuple[str, list[TaskTable]]:
+def read_document(path: Path) -> tuple[str, list[TaskTable]]:
     if path.is_dir():
         raise SpecError("is a folder: give the plan document itself (a .pdf, a .docx or a "
                         "text export)", location=Location(str(path)))

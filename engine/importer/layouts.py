@@ -8,16 +8,13 @@ from collections.abc import Sequence
 
 from engine.core.deadlines import parse_due
 from engine.core.errors import DuePhraseError
-from engine.importer.table import TaskTable, map_header, role_of, tables_from_rows
+from engine.importer.table import TABLE_END, TaskTable, map_header, role_of, tables_from_rows
 from engine.importer.text import one_line
 
 _RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 _NUMBER = re.compile(r"^\d{1,3}[.)]?$")
 _COLUMN_NUMBER = re.compile(r"^\(\d{1,2}\)$")
 _SECTION = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s+\S|^(?:Giai đoạn|GIAI ĐOẠN|Phần|PHẦN|Nhóm)\s")
-# Where a task table ends in a flattened export: the receivers' list and the signature.
-_END = re.compile(r"^(?:Nơi nhận|KT\.|TM\.|Q\.|CHỦ TỊCH|PHÓ CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG)",
-                  re.I)
 
 
 def pipes_to_tabs(text: str) -> str:
@@ -82,7 +79,7 @@ def _rows(lines: Sequence[str], start: int, columns: Sequence[str]
     if numbers:
         grid.append(numbers)
     current: list[str] | None = None
-    while k < len(lines) and not _END.match(lines[k]):
+    while k < len(lines) and not TABLE_END.match(lines[k]):
         line = lines[k]
         if _NUMBER.match(line):
             _close(grid, current, columns)

@@ -30,6 +30,9 @@ _ROMAN_OR_LETTER = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
 _SECTION_TEXT = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s+\S|^(?:Phần|Mục|Nhóm|PHẦN|MỤC|NHÓM)\s"
                            r"|^(?:Giai đoạn|GIAI ĐOẠN)\s+(?:\d|[IVX]+\b)")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
+# Where a task table ends: the receivers' list and the signature block.
+TABLE_END = re.compile(r"^(?:Nơi nhận|KT\.|TM\.|Q\.|CHỦ TỊCH|PHÓ CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG)",
+                       re.I)
 _TOTAL = re.compile(r"^(?:tong|cong|bang chu)\b")
 
 
@@ -189,6 +192,8 @@ def _collect_text_rows(lines: list[str], start: int, width: int
     while i < len(lines):
         line, where = lines[i], f"line {i + 1}"
         open_row = bool(raws) and len(raws[-1].cells) < width and raws[-1].section is None
+        if TABLE_END.match(line.strip()):
+            break
         if not line.strip():
             pass
         elif "\t" in line:
@@ -202,7 +207,7 @@ def _collect_text_rows(lines: list[str], start: int, width: int
                 raws.append(_Raw(cells, where))
         elif open_row:
             raws[-1].cells[-1] += "\n" + line
-        elif line.strip().isdigit():
+        elif re.fullmatch(r"[-–\s]*\d{1,3}[-–\s]*", line.strip()):
             skipped.append(f"{where}: page number")
         elif _SECTION_TEXT.match(line.strip()) and len(line) < 160:
             raws.append(_Raw([], where, section=line.strip()))
