@@ -181,7 +181,15 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
     return AgencyCell(tuple(matches), tuple(dict.fromkeys(proposed)))
 
 
+_INNER = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
+
+
 def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
+    inner = _INNER.match(chunk)
+    if inner and _HEAD.match(inner["inner"].strip()):
+        # "Bộ TN&MT (Vụ Pháp chế)": the unit in brackets does the work.
+        return [Match(m.text, m.ref, min(m.score, 85.0), m.vague)
+                for m in _read_chunk(inner["inner"].strip(), vocab)]
     pieces, seps, prefixes = _pieces(chunk)
     best: list[tuple[float, list[Match]]] = [(0.0, [])]
     for end in range(1, len(pieces) + 1):

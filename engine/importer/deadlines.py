@@ -141,14 +141,18 @@ def _quarter_range(text: str, year: int) -> Deadline | None:
 
 def _several_quarters(text: str, year: int) -> Deadline | None:
     found = re.fullmatch(r"(?:trong |cac )?quy (?P<list>(?:iv|i{1,3}|[1-4])(?:\s*(?:,|va|;)\s*"
-                         r"(?:quy )?(?:iv|i{1,3}|[1-4]))+)\s*(?:/|nam)\s*(?P<y>\d{4})",
-                         ascii_fold(text))
+                         r"(?:quy )?(?:iv|i{1,3}|[1-4]))+)\s*(?:/|nam)\s*(?P<y>\d{4})"
+                         r"(?P<more>(?:\s*(?:,|va|;)\s*(?:nam )?\d{4})*)", ascii_fold(text))
     if not found:
         return None
     quarters = re.findall(r"iv|i{1,3}|[1-4]", found["list"])
     phrases = tuple(f"Quý {_ROMAN[q]}/{found['y']}" for q in quarters)
-    return Deadline(text, phrases, False,
-                    f"{len(phrases)} quarters in one cell: one task per quarter")
+    later = tuple(f"Năm {y}" for y in re.findall(r"\d{4}", found["more"]))
+    why = f"{len(phrases)} quarters in one cell: one task per quarter"
+    if later:
+        why = (f"{len(phrases)} quarters of {found['y']} and then {', '.join(later)}: one task "
+               "per quarter and per later year (or did it mean those quarters of each year?)")
+    return Deadline(text, phrases + later, False, why)
 
 
 def _milestones(text: str, year: int) -> Deadline | None:
