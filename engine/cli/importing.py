@@ -123,6 +123,7 @@ def read_document(path: Path) -> tuple[str, list[TaskTable]]:
 def _read_pdf(path: Path) -> tuple[str, list[TaskTable]]:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
 
     from engine.importer.pdf_tables import read_pdf
     if not path.is_file():
@@ -130,7 +131,7 @@ def _read_pdf(path: Path) -> tuple[str, list[TaskTable]]:
     try:
         with pdfplumber.open(str(path)) as pdf:
             text, tables = read_pdf(pdf)
-    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
         raise SpecError(f"not a readable PDF file ({exc.__class__.__name__}: {exc})",
                         location=Location(str(path))) from None
     if not text.strip():
