@@ -157,7 +157,7 @@ def header_at(rows: Sequence[Sequence[str | None]], h: int
 def _is_subheader(cells: Sequence[str | None]) -> bool:
     texts = [one_line(c or "") for c in cells]
     filled = [t for t in texts if t]
-    if not filled or (len(filled) == len(texts) and len(texts) > 2):
+    if not filled or len(texts) < 3 or len(filled) == len(texts):
         return False
     roles = [_role_of(t) for t in filled]
     return all(len(t) <= 40 and not t[:1].isdigit() for t in filled) and \
