@@ -230,11 +230,16 @@ def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | No
 
 
 def _one_unknown(pieces: Sequence[str]) -> bool:
-    """Whether pieces read as one unknown name: a head word first, none after, each later
-    piece capitalised ("Sở Văn hóa", "Thể thao", "Du lịch")."""
+    """Whether pieces read as one unknown name: a head word first, none after ("Sở Văn
+    hóa", "Thể thao", "Du lịch"; "Vụ Phổ biến", "giáo dục pháp luật"), and no later piece
+    that starts a list of its own ("các ...") or names no one ("liên quan")."""
     first, rest = pieces[0].strip(), [p.strip() for p in pieces[1:]]
     return bool(_HEAD.match(first)) and all(
-        p[:1].isupper() and not _HEAD.match(p) for p in rest)
+        p and not _HEAD.match(p) and not _LIST_START.match(p)
+        and not _VAGUE.search(fold_name(p)) for p in rest)
+
+
+_LIST_START = re.compile(r"^(?:các|những|mọi|toàn bộ|và|cùng)\b", re.I)
 
 
 def _pieces(chunk: str) -> tuple[list[str], list[str], list[str]]:
