@@ -57,7 +57,8 @@ TABS = "\n".join("\t".join(c.strip() for c in line.strip("|").split("|")) if "|"
 def test_markdown_pipe_and_tab_tables_read_alike(text):
     rows = _rows(text)
     assert [(r["number"], r["title"], r["due"]) for r in rows] == [
-        ("1", "Rà soát thủ tục hành chính", "Quý II/2026"), ("2", "Báo cáo kết quả", "Tháng 12/2026")]
+        ("1", "Rà soát thủ tục hành chính", "Quý II/2026"),
+        ("2", "Báo cáo kết quả", "Tháng 12/2026")]
 
 
 def test_a_header_over_two_rows_names_the_columns_under_a_merged_cell():
@@ -101,6 +102,15 @@ def test_a_row_without_a_number_is_a_task_and_giai_doan_rows_are_sections():
     assert [r.get("title") for r in table.rows] == ["Đề án hạ tầng số",
                                                     "Báo cáo tình hình thực hiện"]
     assert {r.section for r in table.rows} == {"Giai đoạn 1 (2026 - 2027)"}
+
+
+def test_a_numbered_heading_merged_across_the_row_is_a_section():
+    text = ("TT\tNội dung nhiệm vụ\tĐơn vị thực hiện\tThời hạn hoàn thành\n"
+            "1. Chuyển đổi số trong cơ quan hành chính\t\t\t\n"
+            "1\tCập nhật dữ liệu dân cư\tCông an phường\tTháng 3/2026\n")
+    (table,) = find_tables_in_export(text)
+    assert [(r.number, r.section) for r in table.rows] == [
+        ("1", "1. Chuyển đổi số trong cơ quan hành chính")]
 
 
 def test_the_signature_block_after_a_table_is_not_a_task():
@@ -166,10 +176,13 @@ def test_a_broken_pdf_is_an_error_naming_the_file(tmp_path, capsys, content, mes
     ("Sở Văn hóa, Thể thao và Du lịch; Sở Nội vụ", ("so-vh-tt-dl", "so-noi-vu")),
     ("Bộ TN&MT (Vụ Pháp chế)", ("vu-phap-che",)),
     ("Cục Đo đạc, Bản đồ và Thông tin địa lý Việt Nam", ("cuc-do-dac-ban-do-va-thong-tin",)),
+    ("Văn phòng HĐND và UBND phường", ("van-phong-hdnd-va-ubnd-phuong",)),
+    ("Vụ Phổ biến, giáo dục pháp luật", ("vu-pho-bien-giao-duc-phap-luat",)),
 ], ids=["ministry abbreviations", "a ministry and the provinces", "provinces as printed",
         "communes (two-level government)", "the Government's office", "a ministry with a dash",
         "an unknown department with a comma in its name", "a unit in brackets",
-        "an unknown body with commas"])
+        "an unknown body with commas", "one office of two councils",
+        "a name continued in lower case"])
 def test_agencies_of_every_level_split_and_are_proposed_for_the_directory(cell, refs, vocab):
     read = read_agencies(cell, vocab)
     assert read.refs == refs

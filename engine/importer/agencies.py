@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from engine.core.spec import GROUP_PREFIX, Directory
 from engine.importer.central import GOVERNMENT, PROVINCE
-from engine.importer.text import fold_name, slugify, strip_markup
+from engine.importer.text import ascii_fold, fold_name, slugify, strip_markup
 
 FUZZY_CUTOFF = 86
 _MAX_SPAN = 8
@@ -19,6 +19,9 @@ _MAX_SPAN = 8
 # what the directory knows.
 _STRONG = re.compile(r"\s*(?:;|\n|•|(?:^|(?<=[.;:]))\s*-\s+|\s+\+\s+)\s*")
 _WEAK = re.compile(r"(\s*,\s*|\s+-\s+|\s+v[aà]\s+)", re.I)
+# "Văn phòng HĐND và UBND phường" is one office: its "và" is no separator (a word joiner
+# around it hides it from _WEAK).
+_JOINED = re.compile(r"(HĐND|Hội đồng nhân dân)\s+và\s+(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)")
 _LIST_LABEL = re.compile(r"^(?P<label>[^:]{2,40}):\s*(?P<rest>.*)$", re.S)
 # Labels that introduce a list without being part of each name ("Các đơn vị: A, B").
 _GENERIC_LABELS = {"don vi", "co quan", "co quan don vi", "gom", "bao gom", "nhu", "cu the"}
@@ -131,8 +134,10 @@ class Vocabulary:
         if len(key) >= 8:
             found = process.extractOne(key, list(self.refs), scorer=fuzz.ratio,
                                        score_cutoff=FUZZY_CUTOFF)
-            # A fuzzy match must keep the head word: "Sở Nội vụ" is never "Bộ Nội vụ".
-            if found and found[0].split()[0] == key.split()[0]:
+            # A fuzzy match must keep the head word: "Sở Nội vụ" is never "Bộ Nội vụ"; and
+            # one body is never the collective: "UBND phường" is not "UBND các xã, phường".
+            if found and found[0].split()[0] == key.split()[0] and \
+                    ("cac" not in found[0].split() or "cac" in ascii_fold(text).split()):
                 return self.refs[found[0]], float(found[1])
         return self.outside.lookup(text) if self.outside is not None else None
 
@@ -165,7 +170,7 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
         The matches in cell order and the agencies to propose for the directory.
     """
     matches: list[Match] = []
-    for chunk in _STRONG.split(strip_markup(cell)):
+    for chunk in _STRONG.split(_JOINED.sub("\\1 \u2060và\u2060 \\2", strip_markup(cell))):
         chunk = chunk.strip(" .-")
         if chunk:
             matches.extend(_read_chunk(chunk, vocab))
@@ -175,7 +180,8 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
         if known is not None:
             proposed.append(known)
         elif m.ref is None and not m.vague:
-            new = ProposedAgency(slugify(m.text, max_words=8), m.text.strip(), _guess_kind(m.text))
+            name = m.text.replace("\u2060", "").strip()
+            new = ProposedAgency(slugify(name, max_words=8), name, _guess_kind(name))
             proposed.append(new)
             matches[i] = Match(m.text, new.id, 0.0)
     return AgencyCell(tuple(matches), tuple(dict.fromkeys(proposed)))

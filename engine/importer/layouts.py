@@ -63,7 +63,7 @@ def _header_width(lines: Sequence[str], i: int) -> int:
     """How many lines from i form a table header (0 if none)."""
     k = i
     while k < len(lines) and lines[k] and len(lines[k]) <= 60 and role_of(lines[k]) != "other" \
-            and not _NUMBER.match(lines[k]):
+            and not _NUMBER.match(lines[k]) and not _SECTION.match(lines[k]):
         k += 1
     if k - i >= 3 and map_header(lines[i:k]) is not None:
         return k - i
@@ -88,6 +88,8 @@ def _rows(lines: Sequence[str], start: int, columns: Sequence[str]
             _close(grid, current, columns)
             current = None
             grid.append([line])
+        elif not line and current is not None and len(current) >= len(columns):
+            break  # a blank line after a complete row: the text after the table follows
         elif line and current is not None:
             current.append(line)
         elif line and map_header([line]) is None and grid:

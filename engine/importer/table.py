@@ -12,13 +12,14 @@ from engine.importer.text import ascii_fold, one_line
 # that matches a header cell wins ("Cơ quan truyền thông" is media, not lead).
 _HEADER_RULES: tuple[tuple[str, str], ...] = (
     ("number", r"^(?:s ?t ?t|t ?t|so tt|so thu tu|no\.?)$"),
+    ("other", r"^nguon\b"),  # "Nguồn kinh phí" names a source, not an amount
     ("budget", r"kinh phi|du toan|budget"),
     ("media", r"truyen thong|bao chi"),
     ("coordinators", r"phoi hop"),
     ("due", r"thoi gian|thoi han|hoan thanh|tien do|thoi diem|deadline"),
     ("result", r"ket qua|san pham"),
     ("note", r"ghi chu"),
-    ("level", r"cap trinh|cap ban hanh|cap phe duyet|hinh thuc|co quan (?:trinh|ban hanh)"),
+    ("level", r"cap trinh|cap ban hanh|cap phe duyet|co quan (?:trinh|ban hanh)"),
     ("lead", r"chu tri|thuc hien|dau moi|trach nhiem|don vi|co quan"),
     ("title", r"nhiem vu|noi dung|cong viec|hoat dong|ten "),
 )
@@ -29,6 +30,7 @@ EXTRA = "x:"
 _ROMAN_OR_LETTER = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
 _SECTION_TEXT = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s+\S|^(?:Phần|Mục|Nhóm|PHẦN|MỤC|NHÓM)\s"
                            r"|^(?:Giai đoạn|GIAI ĐOẠN)\s+(?:\d|[IVX]+\b)")
+_NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*[.)]\s+\w{2,}.*\w\s+\w")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
 # Where a task table ends: the receivers' list and the signature block.
 TABLE_END = re.compile(r"^(?:Nơi nhận|KT\.|TM\.|Q\.|CHỦ TỊCH|PHÓ CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG)",
@@ -269,6 +271,8 @@ def _kind_of(raw: Sequence[str], cells: dict[str, str]) -> str:
         return "section"
     if len(filled) == 1 and (_SECTION_TEXT.match(filled[0]) or filled[0].isupper()):
         return "section"
+    if len(filled) == 1 and number == one_line(filled[0]) and _NUMBERED_HEADING.match(number):
+        return "section"  # "1. Chuyển đổi số ...", merged across the row
     if not number and _is_continuation(cells):
         return "continuation"
     if not one_line(cells.get("title", "")) and not number[:1].isdigit():
