@@ -74,3 +74,14 @@ def test_the_bench_script_prints_per_field_agreement(capsys):
     assert "bo-tp-2026.pdf" in printed and "cp-ctr-2026.pdf" not in printed
     assert "held out (never seen): 220/220 fields right (100.0%), 0 wrong and unflagged" \
         in printed
+
+
+@pytest.mark.parametrize("name", sorted(MEASURED))
+def test_every_fixture_imports_without_a_directory_into_a_valid_spec(name, tmp_path, capsys):
+    from engine.cli.main import main
+
+    (document,) = [p for p in documents() if p.name == name]
+    draft = tmp_path / "draft.yaml"
+    assert main(["import", str(document), "-o", str(draft)]) == 0
+    assert "read " in capsys.readouterr().out
+    assert main(["validate", str(draft)]) == 0, capsys.readouterr().err

@@ -61,6 +61,14 @@ GOVERNMENT: tuple[Body, ...] = (
 )
 
 PROVINCE: tuple[Body, ...] = (
+    ("so-noi-vu", "Sở Nội vụ", "department", ()),
+    ("so-tu-phap", "Sở Tư pháp", "department", ()),
+    ("so-tai-chinh", "Sở Tài chính", "department", ()),
+    ("so-xay-dung", "Sở Xây dựng", "department", ()),
+    ("so-cong-thuong", "Sở Công Thương", "department", ()),
+    ("so-y-te", "Sở Y tế", "department", ()),
+    ("so-ngoai-vu", "Sở Ngoại vụ", "department", ()),
+    ("thanh-tra-tinh", "Thanh tra tỉnh", "department", ()),
     ("van-phong-ubnd-tinh", "Văn phòng Ủy ban nhân dân tỉnh", "department",
      ("Văn phòng UBND tỉnh", "VP UBND tỉnh")),
     ("so-nn-mt", "Sở Nông nghiệp và Môi trường", "department", ("Sở NN&MT", "Sở NNMT")),
