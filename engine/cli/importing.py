@@ -99,8 +99,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def read_document(path: Path) -> tuple[str, list[TaskTable]]:
     if path.is_dir():
-        raise SpecError("is a folder: give the plan document itself (a .pdf, a .docx or a "
-                        "text export)", location=Location(str(path)))
+        raise SpecError("is a folder: give the plan document itself (a .txt text export, a "
+                        ".docx or a .pdf file)", location=Location(str(path)))
     if path.suffix.lower() == ".pdf":
         return _read_pdf(path)
     if path.suffix.lower() != ".docx":
