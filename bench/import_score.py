@@ -3,7 +3,7 @@
 Each fixture document (tests/fixtures/import/NAME.*: .docx, .pdf, text exports) is imported
 with no directory (the draft drafts its own) and compared, task by task, with NAME.truth.yaml:
 the task text, the lead and the coordinating agencies (by full name) and the deadline (the
-phrases the engine should read). A wrong field the draft did not mark `# CHECK:` is counted
+phrases the engine should read; right when they give the same due dates in the plan year). A wrong field the draft did not mark `# CHECK:` is counted
 as unflagged.
 
     .venv/bin/python -m bench.import_score              # every fixture
@@ -25,6 +25,7 @@ from rapidfuzz import fuzz
 from engine.cli.importing import read_document
 from engine.core.deadlines import parse_due
 from engine.core.errors import DuePhraseError
+from engine.core.workdays import WorkCalendar
 from engine.importer import build_draft
 from engine.importer.draft import Draft, DraftTask
 from engine.importer.own_directory import own_directory
@@ -130,13 +131,21 @@ def _names(refs: Sequence[str], names: dict[str, str] | None) -> set[str]:
 
 
 def _rules(phrases: Sequence[str], year: int) -> list[object]:
+    """What the phrases mean: the same rule, or the same due dates in the plan year
+    ("Tháng 3/2026" and "Tháng 01-3/2026" are both due on 31/03/2026)."""
     out: list[object] = []
     for phrase in phrases:
         try:
-            out.append(replace(parse_due(phrase, year=year), phrase=""))
+            rule = parse_due(phrase, year=year)
         except DuePhraseError:
             out.append(_text(phrase))
+            continue
+        dates = tuple(o.printed for o in rule.occurrences(year=year, calendar=_CALENDAR))
+        out.append(dates if dates else replace(rule, phrase=""))
     return out
+
+
+_CALENDAR = WorkCalendar()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

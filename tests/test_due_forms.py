@@ -70,3 +70,21 @@ def test_a_bad_date_after_xong_names_the_phrase_as_given():
     with pytest.raises(DuePhraseError) as caught:
         parse_due("Xong trước ngày 31/02/2026", year=2026)
     assert "31/02/2026" in str(caught.value)
+
+
+@pytest.mark.parametrize(("phrase", "due"), [
+    ("Tháng 8 hằng năm", date(2026, 8, 31)),
+    ("Trước ngày 30/6 hằng năm", date(2026, 6, 29)),
+    ("Quý II hàng năm", date(2026, 6, 30)),
+    ("by 15 March every year", date(2026, 3, 15)),
+])
+def test_a_month_or_date_of_every_year_falls_in_the_plan_year(phrase, due):
+    assert _due_dates(phrase, 2026) == [due]
+    assert _due_dates(phrase, 2027)[0].year == 2027
+
+
+def test_every_year_does_not_turn_a_dated_year_or_a_cadence_into_something_else():
+    assert parse_due("Hằng năm", year=2026).occurrences(year=2026, calendar=CAL)[0].printed \
+        == date(2026, 12, 31)
+    with pytest.raises(DuePhraseError):
+        parse_due("Tháng 8/2025 hằng năm", year=2026)

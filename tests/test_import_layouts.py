@@ -190,6 +190,27 @@ def test_agencies_of_every_level_split_and_are_proposed_for_the_directory(cell, 
     assert len(read.doubts()) >= len(set(refs) - {"so-noi-vu"})
 
 
+def test_a_lead_cell_naming_its_coordinators_is_split_and_flagged(tmp_path):
+    text = ("KẾ HOẠCH\nKiểm tra năm 2026\n\nTT\tNội dung\tĐơn vị thực hiện\tThời gian\n"
+            "1\tXây dựng bộ tiêu chí\tPhòng Nghiệp vụ Y chủ trì, phối hợp với Văn phòng Sở"
+            "\tQuý I/2026\n2\tKiểm tra bệnh viện\tThanh tra Sở (chủ trì)\tQuý II/2026\n")
+    from engine.importer import build_draft
+    from engine.importer.own_directory import own_directory
+
+    draft = build_draft(find_tables_in_export(text), text=text,
+                        directory=own_directory(text, year=2026), directory_ref="d.yaml")
+    one, two = draft.tasks
+    assert (one.lead, one.coordinators) == (("phong-nghiep-vu-y",), ("van-phong-so",))
+    assert {"lead", "coordinators"} <= set(one.doubts)
+    assert two.lead == ("thanh-tra-so",)
+
+
+def test_the_departments_of_all_provinces_are_not_one_department(vocab):
+    read = read_agencies("Các Sở GDĐT; Sở GD&ĐT", vocab)
+    assert read.refs == ("cac-so-gddt", "so-gd-dt")
+    assert [p.kind for p in read.proposed] == ["collective", "department"]
+
+
 def test_the_issuer_is_read_from_the_letterhead():
     text = "BỘ TÀI NGUYÊN VÀ MÔI TRƯỜNG\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 1/KH-BTNMT\n"
     assert issuer_of(letterhead(text)).id == "bo-tn-mt"
@@ -207,8 +228,9 @@ def test_the_issuer_is_read_from_the_letterhead():
     ("trước ngày 01/01/2030", ("trước ngày 01/01/2030",), True),
     ("01-4/2025", ("01-4/2025",), False),
     ("2024-2025", ("2024-2025",), False),
+    ("Tháng 8 hằng năm", ("Tháng 8 hằng năm",), False),
 ], ids=["quarters then a year", "a year and every year", "two years", "xong trong",
-        "a date years ahead", "a month span", "a year span"])
+        "a date years ahead", "a month span", "a year span", "a month of every year"])
 def test_deadline_cells_of_ministry_and_government_plans(cell, phrases, flagged):
     deadline = read_deadline(cell, year=2025)
     assert deadline.phrases == phrases

@@ -294,7 +294,8 @@ def parse_due(phrase: str, *, year: int) -> DueRule:
             caller adds the file and task.
     """
     text = _normalise(phrase)
-    rule = _match(text, year, phrase) or _match(_DONE.sub("", text), year, phrase)
+    rule = _match(text, year, phrase) or _match(_DONE.sub("", text), year, phrase) or \
+        _every_year_at(text, year, phrase)
     if rule is not None:
         return replace(rule, phrase=phrase)
     hint = _UNKNOWN_HINT if text else f"the deadline is empty; {_UNKNOWN_HINT}"
@@ -304,6 +305,22 @@ def parse_due(phrase: str, *, year: int) -> DueRule:
 # "Xong trong Quý II/2026", "Hoàn thành trong năm 2025": the same deadline as without.
 _DONE = re.compile(r"^(?:phan dau )?(?:hoan thanh xong|hoan thanh|xong)(?: trong| vao)? ",
                    re.I | re.A)
+
+
+# "Tháng 8 hằng năm", "Trước ngày 30/6 hằng năm": a month or a date of every year. A plan
+# covers one year, so it is that month or date of the plan year; a rollover reads the
+# phrase again for the next year.
+_EVERY_YEAR_AT = re.compile(r"^(?P<head>.+?),? (?:vao )?(?:hang|moi) nam$|"
+                            r"^(?P<en>.+?),? (?:every|each) year$", re.I | re.A)
+
+
+def _every_year_at(text: str, year: int, phrase: str) -> DueRule | None:
+    found = _EVERY_YEAR_AT.match(text)
+    head = found and (found["head"] or found["en"])
+    if not head or re.search(r"\d{4}", head):
+        return None
+    rule = _match(head, year, phrase)
+    return rule if isinstance(rule, PeriodEnd | FixedDate) else None
 
 
 def _match(text: str, year: int, phrase: str) -> DueRule | None:

@@ -139,7 +139,11 @@ class Vocabulary:
             if found and found[0].split()[0] == key.split()[0] and \
                     ("cac" not in found[0].split() or "cac" in ascii_fold(text).split()):
                 return self.refs[found[0]], float(found[1])
-        return self.outside.lookup(text) if self.outside is not None else None
+        outside = self.outside.lookup(text) if self.outside is not None else None
+        if outside and self.outside and _PLURAL.match(text) and \
+                self.outside.kinds[outside[0]] != "collective":
+            return None  # "Các Sở GDĐT" is every province's department, not one of them
+        return outside
 
     def proposal(self, ref: str) -> ProposedAgency | None:
         """The body `ref` names if it is known only outside the directory."""
@@ -245,6 +249,7 @@ def _one_unknown(pieces: Sequence[str]) -> bool:
         and not _VAGUE.search(fold_name(p)) for p in rest)
 
 
+_PLURAL = re.compile(r"^\s*(?:các|những)\s", re.I)
 _LIST_START = re.compile(r"^(?:các|những|mọi|toàn bộ|và|cùng)\b", re.I)
 
 
@@ -306,6 +311,23 @@ def _split_levels(match: Match, vocab: Vocabulary) -> list[Match]:
 
 def _guess_kind(name: str) -> str:
     key = fold_name(name) + " "
-    if key.startswith("uy ban nhan dan cac"):
+    if key.startswith("uy ban nhan dan cac") or _PLURAL.match(name):
         return "collective"
     return next((kind for head, kind in _KINDS if key.startswith(head)), "other")
+
+
+_ROLE_NOTE = re.compile(r"\s*\((?:cơ quan |đơn vị )?(?:chủ trì|thường trực)\)", re.I)
+_LEAD_THEN_COORDINATORS = re.compile(
+    r"^(?P<lead>.+?)\s+chủ trì\s*[,;]?\s*(?:và\s+)?(?:phối hợp(?:\s+với)?|cùng(?:\s+với)?)"
+    r"\s+(?P<coordinators>.+)$", re.I | re.S)
+
+
+def split_roles(cell: str) -> tuple[str, str, bool]:
+    """A lead cell that names its coordinators too ("Phòng A chủ trì, phối hợp với Phòng
+    B"): the lead part, the coordinators part, and whether it was split. "(chủ trì)"
+    after a name is dropped."""
+    text = _ROLE_NOTE.sub("", cell)
+    found = _LEAD_THEN_COORDINATORS.match(text.strip())
+    if found is None:
+        return text, "", False
+    return found["lead"], found["coordinators"], True

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies
+from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies, split_roles
 from engine.importer.deadlines import read_deadline
 from engine.importer.emit import comment_lines, render_mapping, render_sequence
 from engine.importer.table import EXTRA, Row, TaskTable
@@ -182,7 +182,14 @@ def _task_id(title: str) -> str:
 
 
 def _read_agency_fields(task: DraftTask, row: Row, vocab: Vocabulary) -> None:
-    lead = read_agencies(row.get("lead"), vocab)
+    lead_text, more, split = split_roles(row.get("lead"))
+    if split:
+        why = "the lead cell names coordinators too ('... chủ trì, phối hợp với ...'): split"
+        task.doubt("lead", why)
+        task.doubt("coordinators", why)
+        row = replace(row, cells={**row.cells, "lead": lead_text, "coordinators": "; ".join(
+            c for c in (more, row.get("coordinators")) if c)})
+    lead = read_agencies(lead_text, vocab)
     task.lead = lead.refs
     for reason in lead.doubts():
         task.doubt("lead", reason)
