@@ -3,8 +3,8 @@
 Each fixture document (tests/fixtures/import/NAME.*: .docx, .pdf, text exports) is imported
 with no directory (the draft drafts its own) and compared, task by task, with NAME.truth.yaml:
 the task text, the lead and the coordinating agencies (by full name) and the deadline (the
-phrases the engine should read; right when they give the same due dates in the plan year). A wrong field the draft did not mark `# CHECK:` is counted
-as unflagged.
+phrases the engine should read; right when they give the same due dates in the plan year).
+A wrong field the draft did not mark `# CHECK:` is counted as unflagged.
 
     .venv/bin/python -m bench.import_score              # every fixture
     .venv/bin/python -m bench.import_score --held-out   # only the plans never tuned on
