@@ -146,6 +146,21 @@ def test_pdf_import_joins_a_cell_broken_by_the_page_and_skips_repeated_headers(t
     assert directory.count("# CHECK:") >= 9 and "Văn phòng Chính phủ" in directory
 
 
+def test_names_the_given_directory_lacks_are_drafted_with_check_marks(tmp_path, capsys):
+    (tmp_path / "dir.yaml").write_text(EMPTY_DIRECTORY, encoding="utf-8")
+    draft = tmp_path / "draft.yaml"
+    assert main(["import", str(FIXTURES / "tinh-du-thao-2026.pipe.txt"), "--directory",
+                 str(tmp_path / "dir.yaml"), "-o", str(draft)]) == 0
+    printed = capsys.readouterr().out
+    assert "read 4 tasks, 7 agencies, 4 deadlines; flagged 4 tasks, 6 agencies" in printed
+    extra = (tmp_path / "draft.new-agencies.yaml").read_text("utf-8")
+    entries = yaml.safe_load(extra)
+    assert "so-noi-vu" not in {e["id"] for e in entries}  # the directory has it
+    assert {"so-tu-phap", "ubnd-cap-xa", "so-nn-mt"} <= {e["id"] for e in entries}
+    assert extra.count("# CHECK:") == len(entries)
+    assert yaml.safe_load(draft.read_text("utf-8"))["plan"]["directory"] == "dir.yaml"
+
+
 def test_import_without_a_directory_needs_an_output_file(tmp_path, capsys):
     assert main(["import", str(FIXTURES / "cp-ctr-2026.tsv.txt")]) == 1
     assert "give -o FILE" in capsys.readouterr().err

@@ -67,9 +67,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     directory = load_directory(args.directory) if args.directory else None
     text, tables = read_document(args.doc)
     if not tables:
+        hint = ("; a PDF's tables are found by their ruling lines: for a table drawn "
+                "without lines, give the .docx or a text export" if
+                args.doc.suffix.lower() == ".pdf" else "")
         raise SpecError("no task table found (looked for a header row naming the task and "
-                        "its lead or deadline: 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời gian'...)",
-                        location=Location(str(args.doc)))
+                        "its lead or deadline: 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời gian'..."
+                        f"){hint}", location=Location(str(args.doc)))
     if directory is None:
         year = args.year or plan_year_hint(text)
         if year is None:
