@@ -113,6 +113,16 @@ def test_a_numbered_heading_merged_across_the_row_is_a_section():
         ("1", "1. Chuyển đổi số trong cơ quan hành chính")]
 
 
+def test_numbered_sections_prefix_the_ids_of_their_tasks():
+    from engine.importer import build_draft
+    from engine.importer.own_directory import own_directory
+
+    text = (FIXTURES / "cp-ctr-2026.tsv.txt").read_text("utf-8")
+    draft = build_draft(find_tables_in_export(text), text=text,
+                        directory=own_directory(text, year=2026), directory_ref="d.yaml")
+    assert [t.id.split("-")[0] for t in draft.tasks] == ["gd1"] * 4 + ["gd2"] * 2
+
+
 def test_the_signature_block_after_a_table_is_not_a_task():
     text = PIPE + "\nNơi nhận:\tKT. CHỦ TỊCH\n- Như trên;\tPHÓ CHỦ TỊCH\n"
     assert len(_rows(text)) == 2

@@ -154,7 +154,9 @@ def _table_label(table: TaskTable) -> str:
 
 
 def _tasks_of(row: Row, label: str, context: ImportContext) -> list[DraftTask]:
-    task = DraftTask(id=_task_id(row.get("title")), title=one_line(row.get("title")),
+    prefix = _section_prefix(row.section)
+    ident = f"{prefix}-{_task_id(row.get('title'))}" if prefix else _task_id(row.get("title"))
+    task = DraftTask(id=ident, title=one_line(row.get("title")),
                      lead=(), due="", where=row.where, source=_source(row, label))
     _read_agency_fields(task, row, context.vocab)
     _read_other_fields(task, row)
@@ -168,6 +170,21 @@ def _tasks_of(row: Row, label: str, context: ImportContext) -> list[DraftTask]:
 
 
 _FIELD_OF = {"budget": "budget_million_vnd"}
+
+
+_SECTION_NUMBER = re.compile(r"^(?:(?P<stage>giai doan)\s+)?(?P<n>[ivxlc]+|[a-z]|\d{1,2})\b"
+                             r"(?:[.):]|\s|$)")
+
+
+def _section_prefix(section: str | None) -> str | None:
+    """The id prefix of a section: "I. Xây dựng ..." -> "i", "Giai đoạn 2 (...)" -> "gd2",
+    "A. CẢI CÁCH" -> "a"; None for a section without a number ("Nhóm nhiệm vụ ...")."""
+    if not section:
+        return None
+    found = _SECTION_NUMBER.match(ascii_fold(section))
+    if found is None:
+        return None
+    return f"gd{found['n']}" if found["stage"] else found["n"]
 
 
 def _source(row: Row, label: str) -> str:
