@@ -294,8 +294,8 @@ def parse_due(phrase: str, *, year: int) -> DueRule:
             caller adds the file and task.
     """
     text = _normalise(phrase)
-    rule = _match(text, year, phrase) or _match(_DONE.sub("", text), year, phrase) or \
-        _every_year_at(text, year, phrase)
+    rule = _match(text, year, phrase=phrase) or _match(_DONE.sub("", text), year, phrase=phrase) \
+        or _every_year_at(text, year, phrase=phrase)
     if rule is not None:
         return replace(rule, phrase=phrase)
     hint = _UNKNOWN_HINT if text else f"the deadline is empty; {_UNKNOWN_HINT}"
@@ -314,16 +314,16 @@ _EVERY_YEAR_AT = re.compile(r"^(?P<head>.+?),? (?:vao )?(?:hang|moi) nam$|"
                             r"^(?P<en>.+?),? (?:every|each) year$", re.I | re.A)
 
 
-def _every_year_at(text: str, year: int, phrase: str) -> DueRule | None:
+def _every_year_at(text: str, year: int, *, phrase: str) -> DueRule | None:
     found = _EVERY_YEAR_AT.match(text)
     head = found and (found["head"] or found["en"])
     if not head or re.search(r"\d{4}", head):
         return None
-    rule = _match(head, year, phrase)
+    rule = _match(head, year, phrase=phrase)
     return rule if isinstance(rule, PeriodEnd | FixedDate) else None
 
 
-def _match(text: str, year: int, phrase: str) -> DueRule | None:
+def _match(text: str, year: int, *, phrase: str) -> DueRule | None:
     """The rule of the first form `text` fully matches; DuePhraseError for a bad date."""
     for pattern, builder in _GRAMMAR:
         found = pattern.fullmatch(text)

@@ -45,7 +45,7 @@ def find_flattened_tables(text: str) -> list[TaskTable]:
             i += 1
             continue
         columns = map_header(lines[i:i + width]) or ()
-        grid, end = _rows(lines, i + width, columns)
+        grid, end = _rows(lines, i + width, columns=columns)
         where = f"line {i + 1}"
         table = tables_from_rows([lines[i:i + width], *grid], caption=_caption(lines, i),
                                  where=where)
@@ -70,7 +70,7 @@ def _header_width(lines: Sequence[str], i: int) -> int:
     return 0
 
 
-def _rows(lines: Sequence[str], start: int, columns: Sequence[str]
+def _rows(lines: Sequence[str], start: int, *, columns: Sequence[str]
           ) -> tuple[list[list[str]], int]:
     grid: list[list[str]] = []
     width = len(columns)
@@ -82,10 +82,10 @@ def _rows(lines: Sequence[str], start: int, columns: Sequence[str]
     while k < len(lines) and not TABLE_END.match(lines[k]):
         line = lines[k]
         if _NUMBER.match(line):
-            _close(grid, current, columns)
+            _close(grid, current, columns=columns)
             current = [line]
         elif _SECTION.match(line) and len(line) < 160:
-            _close(grid, current, columns)
+            _close(grid, current, columns=columns)
             current = None
             grid.append([line])
         elif not line and current is not None and len(current) >= len(columns):
@@ -95,11 +95,11 @@ def _rows(lines: Sequence[str], start: int, columns: Sequence[str]
         elif line and map_header([line]) is None and grid:
             break
         k += 1
-    _close(grid, current, columns)
+    _close(grid, current, columns=columns)
     return grid, k
 
 
-def _close(grid: list[list[str]], row: list[str] | None, columns: Sequence[str]) -> None:
+def _close(grid: list[list[str]], row: list[str] | None, *, columns: Sequence[str]) -> None:
     if row is not None:
         grid.append([row[0], *_allocate(row[1:], columns[1:])])
 
