@@ -17,8 +17,11 @@ from rich.table import Table
 from engine.cli.main import EXIT_OK, err, out, require_database, write_output
 from engine.core.errors import Location, SpecError
 from engine.core.spec import PlanSpec
-from engine.importer import Draft, build_draft, find_tables_in_text
+from engine.importer import Draft, build_draft
 from engine.importer.draft import proposals_yaml
+from engine.importer.header import plan_year_hint
+from engine.importer.layouts import find_tables_in_export
+from engine.importer.own_directory import directory_yaml, own_directory
 from engine.importer.rollover import roll_over
 from engine.importer.table import TaskTable
 from engine.loader import load_directory, load_plan, read_text
@@ -28,11 +31,14 @@ def register_cli(subparsers: Any) -> None:
     """Add the `import` and `rollover` sub-commands to the `kehoach` parser."""
     p = subparsers.add_parser(
         "import", help="draft a plan spec from a plan document's task table(s)",
-        description="Read the task tables of a plan (plain text with tab-separated tables, or "
-                    ".docx) and write a draft spec; uncertain fields carry '# CHECK:' comments.")
-    p.add_argument("doc", type=Path, metavar="DOC", help="the plan document (.txt or .docx)")
-    p.add_argument("--directory", type=Path, required=True, metavar="DIR",
-                   help="the agency directory (YAML) to match agency names against")
+        description="Read the task tables of a plan (a PDF with a text layer, .docx, or a text "
+                    "export: tab-, pipe- or Markdown-separated, or one cell per line) and "
+                    "write a draft spec; uncertain fields carry '# CHECK:' comments.")
+    p.add_argument("doc", type=Path, metavar="DOC",
+                   help="the plan document (.pdf, .docx, or a .txt/.md text export)")
+    p.add_argument("--directory", type=Path, metavar="DIR",
+                   help="the agency directory (YAML) to match agency names against; without "
+                        "it, a directory is drafted beside the draft (FILE.directory.yaml)")
     p.add_argument("--year", type=int, help="the plan year (default: read from the document)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="write the draft here (default: standard output)")
@@ -55,19 +61,38 @@ def register_cli(subparsers: Any) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Write a draft spec from DOC's task tables and print what needs checking."""
-    directory = load_directory(args.directory)
-    text, tables = _read_document(args.doc)
+    if args.directory is None and args.output is None:
+        raise SpecError("give -o FILE when no --directory is given: the drafted directory is "
+                        "written beside the draft", location=Location(str(args.doc)))
+    directory = load_directory(args.directory) if args.directory else None
+    text, tables = read_document(args.doc)
     if not tables:
+        hint = ("; a PDF's tables are found by their ruling lines: for a table drawn "
+                "without lines, give the .docx or a text export" if
+                args.doc.suffix.lower() == ".pdf" else "")
         raise SpecError("no task table found (looked for a header row naming the task and "
-                        "its lead or deadline: 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời gian'...)",
-                        location=Location(str(args.doc)))
-    base = args.output.parent if args.output else Path.cwd()
-    ref = Path(os.path.relpath(args.directory.resolve(), base.resolve())).as_posix()
+                        "its lead or deadline: 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời gian'..."
+                        f"){hint}", location=Location(str(args.doc)))
+    if directory is None:
+        year = args.year or plan_year_hint(text)
+        if year is None:
+            raise SpecError("no plan year in the title or the date line: give --year",
+                            location=Location(str(args.doc)))
+        directory = own_directory(text, year=year)
+        own = args.output.with_suffix(".directory.yaml")
+        ref = own.name
+    else:
+        base = args.output.parent if args.output else Path.cwd()
+        ref = Path(os.path.relpath(args.directory.resolve(), base.resolve())).as_posix()
     draft = build_draft(tables, text=text, directory=directory, directory_ref=ref,
                         year=args.year)
     console = out if args.output else err
     _write(args.output, draft.to_yaml(origin=args.doc.name))
-    if draft.proposed and args.output:
+    if args.directory is None:
+        _write(own, directory_yaml(directory, draft.proposed))
+        console.print(f"wrote directory {own}: the issuer and {len(draft.proposed)} agencies "
+                      "named in the plan, each marked '# CHECK:'")
+    elif draft.proposed and args.output:
         extra = args.output.with_suffix(".new-agencies.yaml")
         _write(extra, proposals_yaml(draft.proposed))
         console.print(f"{len(draft.proposed)} agencies not in the directory: see {extra}")
@@ -75,13 +100,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_document(path: Path) -> tuple[str, list[TaskTable]]:
+def read_document(path: Path) -> tuple[str, list[TaskTable]]:
     if path.is_dir():
-        raise SpecError("is a folder: give the plan document itself (a .txt text export or "
-                        "a .docx file)", location=Location(str(path)))
+        raise SpecError("is a folder: give the plan document itself (a .txt text export, a "
+                        ".docx or a .pdf file)", location=Location(str(path)))
+    if path.suffix.lower() == ".pdf":
+        return _read_pdf(path)
     if path.suffix.lower() != ".docx":
         text = read_text(path)
-        return text, find_tables_in_text(text)
+        return text, find_tables_in_export(text)
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -94,6 +121,26 @@ def _read_document(path: Path) -> tuple[str, list[TaskTable]]:
         raise SpecError(f"not a readable .docx file ({exc})",
                         location=Location(str(path))) from None
     return docx_text(document), find_tables_in_docx(document)
+
+
+def _read_pdf(path: Path) -> tuple[str, list[TaskTable]]:
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    from engine.importer.pdf_tables import read_pdf
+    if not path.is_file():
+        raise SpecError("file not found", location=Location(str(path)))
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            text, tables = read_pdf(pdf)
+    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+        raise SpecError(f"not a readable PDF file ({exc.__class__.__name__}: {exc})",
+                        location=Location(str(path))) from None
+    if not text.strip():
+        raise SpecError("the PDF has no text layer (a scan?): run it through OCR first, or "
+                        "give the .docx", location=Location(str(path)))
+    return text, tables
 
 
 def _write(path: Path | None, text: str) -> None:
@@ -119,6 +166,10 @@ def _print_summary(draft: Draft, tables: list[TaskTable], console: Console) -> N
     console.print(f"{len(tables)} table(s), {rows} rows found, {len(draft.tasks)} tasks; "
                   f"{total} fields: {total - doubtful} certain, {doubtful} to check "
                   "(marked '# CHECK:' in the draft)")
+    counts = draft.counts()
+    console.print("read {tasks} tasks, {agencies} agencies, {deadlines} deadlines; flagged "
+                  "{tasks_flagged} tasks, {agencies_flagged} agencies, {deadlines_flagged} "
+                  "deadlines".format(**counts))
 
 
 def open_at_year_end(spec: PlanSpec) -> list[tuple[str, str, str]]:

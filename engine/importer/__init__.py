@@ -31,4 +31,8 @@ def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
     context = ImportContext(year=int(header.data["year"]), vocab=Vocabulary.of(directory))
     tasks = draft_tasks(tables, context=context)
     skipped = [note for table in tables for note in table.skipped]
-    return Draft(header.data, tasks, header.doubts, collect_proposals(tasks), skipped)
+    proposed = collect_proposals(tasks)
+    monitor = context.vocab.proposal(str(header.data["monitor"]))
+    if monitor is not None and monitor.id not in {p.id for p in proposed}:
+        proposed.append(monitor)  # named only as the monitor: it must be in the directory too
+    return Draft(header.data, tasks, header.doubts, proposed, skipped)

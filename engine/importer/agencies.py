@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from engine.core.spec import GROUP_PREFIX, Directory
-from engine.importer.text import fold_name, slugify, strip_markup
+from engine.importer.central import GOVERNMENT, PROVINCE
+from engine.importer.text import ascii_fold, fold_name, slugify, strip_markup
 
 FUZZY_CUTOFF = 86
 _MAX_SPAN = 8
@@ -18,6 +19,9 @@ _MAX_SPAN = 8
 # what the directory knows.
 _STRONG = re.compile(r"\s*(?:;|\n|•|(?:^|(?<=[.;:]))\s*-\s+|\s+\+\s+)\s*")
 _WEAK = re.compile(r"(\s*,\s*|\s+-\s+|\s+v[aà]\s+)", re.I)
+# "Văn phòng HĐND và UBND phường" is one office: its "và" is no separator (a word joiner
+# around it hides it from _WEAK).
+_JOINED = re.compile(r"(HĐND|Hội đồng nhân dân)\s+và\s+(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)")
 _LIST_LABEL = re.compile(r"^(?P<label>[^:]{2,40}):\s*(?P<rest>.*)$", re.S)
 # Labels that introduce a list without being part of each name ("Các đơn vị: A, B").
 _GENERIC_LABELS = {"don vi", "co quan", "co quan don vi", "gom", "bao gom", "nhu", "cu the"}
@@ -25,6 +29,14 @@ _GENERIC_LABELS = {"don vi", "co quan", "co quan don vi", "gom", "bao gom", "nhu
 _VAGUE = re.compile(r"\b(?:lien quan|khac|co lien quan|tuong ung)$|^(?:co quan|don vi|to chuc"
                     r"|co quan don vi|dia phuong)$")
 _RELEVANT = re.compile(r"\s+(?:có\s+)?liên\s+quan\s*$", re.I)
+# The head word of an agency name: a piece without one ("Thể thao" in "Sở Văn hóa, Thể thao
+# và Du lịch") continues the unknown name before it rather than naming a body of its own.
+_HEAD = re.compile(r"^(?:Các\s+|Những\s+)?(?:Bộ|Sở|Ban|Ủy ban|Uỷ ban|UBND|Văn phòng|Thanh tra|"
+                   r"Đài|Báo|Tạp chí|Công an|Cục|Tổng cục|Vụ|Viện|Trung tâm|Hội|Liên đoàn|"
+                   r"Liên minh|Đoàn|Mặt trận|Thành ủy|Tỉnh ủy|Tỉnh đoàn|Thành đoàn|Phòng|"
+                   r"Chi cục|Ngân hàng|Kho bạc|Bảo hiểm|Trường|Học viện|Tòa án|Kiểm toán|"
+                   r"Hội đồng|Tập đoàn|Tổng công ty|Công ty|Chính phủ|Thủ tướng|Quốc hội|"
+                   r"Công đoàn|Đảng ủy|Cổng|Hệ thống|Bệnh viện|Ngân|Quỹ)\b|^[A-ZĐ]{2,}\b")
 _KINDS = (("uy ban nhan dan quan", "district"), ("uy ban nhan dan huyen", "district"),
           ("uy ban nhan dan thi xa", "district"), ("uy ban nhan dan xa", "commune"),
           ("uy ban nhan dan phuong", "commune"), ("so ", "department"), ("ban ", "party"),
@@ -93,11 +105,15 @@ class Vocabulary:
 
     refs: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    outside: Vocabulary | None = None
+    bodies: dict[str, ProposedAgency] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, directory: Directory) -> Vocabulary:
-        """Names, short names and aliases of the directory's agencies and groups."""
-        vocab = cls()
+    def of(cls, directory: Directory, *, central: bool = True) -> Vocabulary:
+        """Names, short names and aliases of the directory's agencies and groups; with
+        `central`, the Government, ministries and provincial bodies (engine.importer.central)
+        are known too, as agencies to propose when the directory lacks them."""
+        vocab = cls(outside=central_vocabulary() if central else None)
         for agency in directory.agencies:
             for name in (agency.name, agency.short, *agency.aliases):
                 if name:
@@ -115,14 +131,36 @@ class Vocabulary:
             return None
         if key in self.refs:
             return self.refs[key], 100.0
-        if len(key) < 8:
+        if len(key) >= 8:
+            found = process.extractOne(key, list(self.refs), scorer=fuzz.ratio,
+                                       score_cutoff=FUZZY_CUTOFF)
+            # A fuzzy match must keep the head word: "Sở Nội vụ" is never "Bộ Nội vụ"; and
+            # one body is never the collective: "UBND phường" is not "UBND các xã, phường".
+            if found and found[0].split()[0] == key.split()[0] and \
+                    ("cac" not in found[0].split() or "cac" in ascii_fold(text).split()):
+                return self.refs[found[0]], float(found[1])
+        outside = self.outside.lookup(text) if self.outside is not None else None
+        if outside and self.outside and _PLURAL.match(text) and \
+                self.outside.kinds[outside[0]] != "collective":
+            return None  # "Các Sở GDĐT" is every province's department, not one of them
+        return outside
+
+    def proposal(self, ref: str) -> ProposedAgency | None:
+        """The body `ref` names if it is known only outside the directory."""
+        if ref in self.kinds or ref.startswith(GROUP_PREFIX) or self.outside is None:
             return None
-        found = process.extractOne(key, list(self.refs), scorer=fuzz.ratio,
-                                   score_cutoff=FUZZY_CUTOFF)
-        # A fuzzy match must keep the head word: "Sở Nội vụ" is never "Bộ Nội vụ".
-        if found and found[0].split()[0] == key.split()[0]:
-            return self.refs[found[0]], float(found[1])
-        return None
+        return self.outside.bodies.get(ref)
+
+
+def central_vocabulary() -> Vocabulary:
+    """The bodies of engine.importer.central, as a vocabulary of their own."""
+    vocab = Vocabulary()
+    for ident, name, kind, aliases in (*GOVERNMENT, *PROVINCE):
+        vocab.bodies[ident] = ProposedAgency(ident, name, kind)
+        vocab.kinds[ident] = kind
+        for alias in (name, *aliases):
+            vocab.refs.setdefault(fold_name(alias), ident)
+    return vocab
 
 
 def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
@@ -136,20 +174,32 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
         The matches in cell order and the agencies to propose for the directory.
     """
     matches: list[Match] = []
-    for chunk in _STRONG.split(strip_markup(cell)):
+    for chunk in _STRONG.split(_JOINED.sub("\\1 \u2060và\u2060 \\2", strip_markup(cell))):
         chunk = chunk.strip(" .-")
         if chunk:
             matches.extend(_read_chunk(chunk, vocab))
     proposed = []
     for i, m in enumerate(matches):
-        if m.ref is None and not m.vague:
-            new = ProposedAgency(slugify(m.text, max_words=8), m.text.strip(), _guess_kind(m.text))
+        known = vocab.proposal(m.ref) if m.ref else None
+        if known is not None:
+            proposed.append(known)
+        elif m.ref is None and not m.vague:
+            name = m.text.replace("\u2060", "").strip()
+            new = ProposedAgency(slugify(name, max_words=8), name, _guess_kind(name))
             proposed.append(new)
             matches[i] = Match(m.text, new.id, 0.0)
     return AgencyCell(tuple(matches), tuple(dict.fromkeys(proposed)))
 
 
+_INNER = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
+
+
 def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
+    inner = _INNER.match(chunk)
+    if inner and _HEAD.match(inner["inner"].strip()):
+        # "Bộ TN&MT (Vụ Pháp chế)": the unit in brackets does the work.
+        return [Match(m.text, m.ref, min(m.score, 85.0), m.vague)
+                for m in _read_chunk(inner["inner"].strip(), vocab)]
     pieces, seps, prefixes = _pieces(chunk)
     best: list[tuple[float, list[Match]]] = [(0.0, [])]
     for end in range(1, len(pieces) + 1):
@@ -157,7 +207,7 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
         for start in range(max(0, end - _MAX_SPAN), end):
             text = _join(pieces, seps, start, end)
             found = _lookup(text, prefixes[start], vocab)
-            if found is None and end - start > 1:
+            if found is None and end - start > 1 and not _one_unknown(pieces[start:end]):
                 continue
             value, match = _value(text, found, end - start)
             options.append((best[start][0] + value, [*best[start][1], match]))
@@ -167,7 +217,9 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
 
 def _value(text: str, found: tuple[str, float] | None, width: int) -> tuple[float, Match]:
     if found is None:
-        return 0.0, Match(text, None, 0.0, vague=bool(_VAGUE.search(fold_name(text))))
+        # An unknown piece without a head word is worth less alone than inside its name.
+        value = 0.0 if _HEAD.match(text) or width > 1 else -1.0
+        return value, Match(text, None, 0.0, vague=bool(_VAGUE.search(fold_name(text))))
     # Exact names beat a fuzzy reading of a longer span that swallows a separator.
     weight = 1.0 if found[1] >= 100 else (found[1] - 80.0) / 20.0
     return 1000.0 * width * weight - 100.0, Match(text, found[0], found[1])
@@ -185,6 +237,20 @@ def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | No
         if with_prefix and (found is None or with_prefix[1] > found[1]):
             return with_prefix
     return found
+
+
+def _one_unknown(pieces: Sequence[str]) -> bool:
+    """Whether pieces read as one unknown name: a head word first, none after ("Sở Văn
+    hóa", "Thể thao", "Du lịch"; "Vụ Phổ biến", "giáo dục pháp luật"), and no later piece
+    that starts a list of its own ("các ...") or names no one ("liên quan")."""
+    first, rest = pieces[0].strip(), [p.strip() for p in pieces[1:]]
+    return bool(_HEAD.match(first)) and all(
+        p and not _HEAD.match(p) and not _LIST_START.match(p)
+        and not _VAGUE.search(fold_name(p)) for p in rest)
+
+
+_PLURAL = re.compile(r"^\s*(?:các|những)\s", re.I)
+_LIST_START = re.compile(r"^(?:các|những|mọi|toàn bộ|và|cùng)\b", re.I)
 
 
 def _pieces(chunk: str) -> tuple[list[str], list[str], list[str]]:
@@ -245,6 +311,23 @@ def _split_levels(match: Match, vocab: Vocabulary) -> list[Match]:
 
 def _guess_kind(name: str) -> str:
     key = fold_name(name) + " "
-    if key.startswith("uy ban nhan dan cac"):
+    if key.startswith("uy ban nhan dan cac") or _PLURAL.match(name):
         return "collective"
     return next((kind for head, kind in _KINDS if key.startswith(head)), "other")
+
+
+_ROLE_NOTE = re.compile(r"\s*\((?:cơ quan |đơn vị )?(?:chủ trì|thường trực)\)", re.I)
+_LEAD_THEN_COORDINATORS = re.compile(
+    r"^(?P<lead>.+?)\s+chủ trì\s*[,;]?\s*(?:và\s+)?(?:phối hợp(?:\s+với)?|cùng(?:\s+với)?)"
+    r"\s+(?P<coordinators>.+)$", re.I | re.S)
+
+
+def split_roles(cell: str) -> tuple[str, str, bool]:
+    """A lead cell that names its coordinators too ("Phòng A chủ trì, phối hợp với Phòng
+    B"): the lead part, the coordinators part, and whether it was split. "(chủ trì)"
+    after a name is dropped."""
+    text = _ROLE_NOTE.sub("", cell)
+    found = _LEAD_THEN_COORDINATORS.match(text.strip())
+    if found is None:
+        return text, "", False
+    return found["lead"], found["coordinators"], True

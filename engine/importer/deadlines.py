@@ -17,7 +17,7 @@ _ROMAN = {"i": "I", "ii": "II", "iii": "III", "iv": "IV", "1": "I", "2": "II", "
 _DOC_NUMBER = re.compile(r"\b\d+\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ][\w\-Đ]*|\bsố\s+\d+\S*", re.U)
 _CITED = re.compile(r"\b(?:ngày|ban hành ngày)\s+\d{1,2}/\d{1,2}/\d{4}\s+(?:của|về)\b", re.I)
 _LEAD_WORDS = {"chậm", "trước", "tháng", "quý", "quí", "năm", "trong", "cả", "định", "hằng",
-               "hàng", "ngày", "thường", "hoàn", "vào", "cuối", "đầu", "sáu", "chín", "hạn",
+               "hàng", "ngày", "thường", "vào", "cuối", "đầu", "sáu", "chín", "hạn",
                "muộn", "liên", "suốt", "before", "by", "in", "within", "during", "every",
                "monthly", "quarterly", "weekly", "ongoing"}
 _PLACE_WORDS = {"tỉnh", "phố", "quận", "huyện", "xã", "phường", "trấn", "số", "định", "án",
@@ -64,6 +64,9 @@ def read_deadline(cell: str, *, year: int) -> Deadline:
     if not text:
         return Deadline("", (f"Trong năm {year}",), False,
                         "blank deadline cell: the plan year is assumed")
+    ranged = _month_range(text, year)
+    if ranged is not None:
+        return _checked(ranged, year)
     if _parses(text, year):
         return _checked(Deadline(text, (text,)), year)
     for reader in _READERS:
@@ -138,14 +141,18 @@ def _quarter_range(text: str, year: int) -> Deadline | None:
 
 def _several_quarters(text: str, year: int) -> Deadline | None:
     found = re.fullmatch(r"(?:trong |cac )?quy (?P<list>(?:iv|i{1,3}|[1-4])(?:\s*(?:,|va|;)\s*"
-                         r"(?:quy )?(?:iv|i{1,3}|[1-4]))+)\s*(?:/|nam)\s*(?P<y>\d{4})",
-                         ascii_fold(text))
+                         r"(?:quy )?(?:iv|i{1,3}|[1-4]))+)\s*(?:/|nam)\s*(?P<y>\d{4})"
+                         r"(?P<more>(?:\s*(?:,|va|;)\s*(?:nam )?\d{4})*)", ascii_fold(text))
     if not found:
         return None
     quarters = re.findall(r"iv|i{1,3}|[1-4]", found["list"])
     phrases = tuple(f"Quý {_ROMAN[q]}/{found['y']}" for q in quarters)
-    return Deadline(text, phrases, False,
-                    f"{len(phrases)} quarters in one cell: one task per quarter")
+    later = tuple(f"Năm {y}" for y in re.findall(r"\d{4}", found["more"]))
+    why = f"{len(phrases)} quarters in one cell: one task per quarter"
+    if later:
+        why = (f"{len(phrases)} quarters of {found['y']} and then {', '.join(later)}: one task "
+               "per quarter and per later year (or did it mean those quarters of each year?)")
+    return Deadline(text, phrases + later, False, why)
 
 
 def _milestones(text: str, year: int) -> Deadline | None:

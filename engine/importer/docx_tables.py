@@ -35,15 +35,15 @@ def find_tables_in_docx(document: DocxDocument) -> list[TaskTable]:
     return tables
 
 
-def _grid(table: Table) -> list[list[str]]:
-    """Cell texts row by row. A cell merged down is blank below its first row and a cell
-    merged across is blank after its first column, as in a text export, so that one rule
-    (inherit from the row above, flagged) serves both."""
+def _grid(table: Table) -> list[list[str | None]]:
+    """Cell texts row by row. A cell merged down is None below its first row (it spans
+    those rows: its lead or deadline applies to them) and a cell merged across is blank
+    after its first column, as in a text export."""
     grid = []
     for tr in table._tbl.tr_lst:
-        row: list[str] = []
+        row: list[str | None] = []
         for tc in tr.tc_lst:
-            text = "" if tc.vMerge == "continue" else _cell_text(_Cell(tc, table))
+            text = None if tc.vMerge == "continue" else _cell_text(_Cell(tc, table))
             row += [text] + [""] * (tc.grid_span - 1)
         grid.append(row)
     return grid

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies
+from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies, split_roles
 from engine.importer.deadlines import read_deadline
 from engine.importer.emit import comment_lines, render_mapping, render_sequence
-from engine.importer.table import Row, TaskTable
+from engine.importer.table import EXTRA, Row, TaskTable
 from engine.importer.targets import read_target
 from engine.importer.text import ascii_fold, one_line, slugify
 
@@ -74,6 +74,21 @@ class Draft:
     header_doubts: dict[str, list[str]] = field(default_factory=dict)
     proposed: list[ProposedAgency] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """What was read and what was flagged: tasks, distinct agencies, deadlines."""
+        agencies: set[str] = set()
+        flagged: set[str] = set()
+        for t in self.tasks:
+            for name in ("lead", "coordinators", "media"):
+                refs = set(getattr(t, name))
+                agencies |= refs
+                flagged |= {r for r in refs for why in t.doubts.get(name, ()) if r in why}
+        flagged |= {p.id for p in self.proposed}
+        return {"tasks": len(self.tasks), "tasks_flagged": sum(bool(t.doubts) for t in self.tasks),
+                "agencies": len(agencies), "agencies_flagged": len(flagged & agencies),
+                "deadlines": sum(bool(t.due) for t in self.tasks),
+                "deadlines_flagged": sum("due" in t.doubts for t in self.tasks)}
 
     def to_yaml(self, *, origin: str = "") -> str:
         """The draft as YAML text with `# CHECK:` comments over uncertain fields."""
@@ -139,19 +154,37 @@ def _table_label(table: TaskTable) -> str:
 
 
 def _tasks_of(row: Row, label: str, context: ImportContext) -> list[DraftTask]:
-    task = DraftTask(id=_task_id(row.get("title")), title=one_line(row.get("title")),
+    prefix = _section_prefix(row.section)
+    ident = f"{prefix}-{_task_id(row.get('title'))}" if prefix else _task_id(row.get("title"))
+    task = DraftTask(id=ident, title=one_line(row.get("title")),
                      lead=(), due="", where=row.where, source=_source(row, label))
     _read_agency_fields(task, row, context.vocab)
     _read_other_fields(task, row)
     for name in row.inherited:
-        task.doubt(_FIELD_OF.get(name, name),
-                   "blank cell: taken from the row above (a merged cell?)")
+        if name not in row.spanned:
+            task.doubt(_FIELD_OF.get(name, name),
+                       "blank cell: taken from the row above (a merged cell?)")
     if row.continued:
         task.doubt("title", "the row continues after a page break: check the joined text")
     return _with_deadlines(task, row, context.year)
 
 
 _FIELD_OF = {"budget": "budget_million_vnd"}
+
+
+_SECTION_NUMBER = re.compile(r"^(?:(?P<stage>giai doan)\s+)?(?P<n>[ivxlc]+|[a-z]|\d{1,2})\b"
+                             r"(?:[.):]|\s|$)")
+
+
+def _section_prefix(section: str | None) -> str | None:
+    """The id prefix of a section: "I. Xây dựng ..." -> "i", "Giai đoạn 2 (...)" -> "gd2",
+    "A. CẢI CÁCH" -> "a"; None for a section without a number ("Nhóm nhiệm vụ ...")."""
+    if not section:
+        return None
+    found = _SECTION_NUMBER.match(ascii_fold(section))
+    if found is None:
+        return None
+    return f"gd{found['n']}" if found["stage"] else found["n"]
 
 
 def _source(row: Row, label: str) -> str:
@@ -166,7 +199,14 @@ def _task_id(title: str) -> str:
 
 
 def _read_agency_fields(task: DraftTask, row: Row, vocab: Vocabulary) -> None:
-    lead = read_agencies(row.get("lead"), vocab)
+    lead_text, more, split = split_roles(row.get("lead"))
+    if split:
+        why = "the lead cell names coordinators too ('... chủ trì, phối hợp với ...'): split"
+        task.doubt("lead", why)
+        task.doubt("coordinators", why)
+        row = replace(row, cells={**row.cells, "lead": lead_text, "coordinators": "; ".join(
+            c for c in (more, row.get("coordinators")) if c)})
+    lead = read_agencies(lead_text, vocab)
     task.lead = lead.refs
     for reason in lead.doubts():
         task.doubt("lead", reason)
@@ -199,8 +239,23 @@ def _read_other_fields(task: DraftTask, row: Row) -> None:
     task.result = one_line(row.get("result")) or None
     task.note = one_line(row.get("note")) or None
     _read_note(task)
+    extras = [f"{label}: {text}" for label, text in _extras(row)]
+    if extras:
+        task.note = "; ".join([*extras, *([task.note] if task.note else [])])
     if row.get("budget"):
         _read_budget(task, one_line(row.get("budget")))
+
+
+def _extras(row: Row) -> list[tuple[str, str]]:
+    """Columns with no field of their own ("Cấp trình", "Lĩnh vực"), for the note."""
+    found = []
+    for role, text in row.cells.items():
+        value = one_line(text)
+        if value and role == "level":
+            found.append(("Cấp trình", value))
+        elif value and role.startswith(EXTRA):
+            found.append((role.removeprefix(EXTRA), value))
+    return found
 
 
 def _read_note(task: DraftTask) -> None:
@@ -262,6 +317,8 @@ def collect_proposals(tasks: Sequence[DraftTask]) -> list[ProposedAgency]:
 def proposals_yaml(proposed: Sequence[ProposedAgency]) -> str:
     """Directory entries for the proposed agencies, to paste under `agencies:`."""
     entries = [{"id": p.id, "name": p.name, "kind": p.kind, "emails": []} for p in proposed]
+    notes = [{"id": [f"CHECK: named in the plan, not in the directory; kind {p.kind!r} "
+                     "guessed from the name"]} for p in proposed]
     lines = ["# Agencies named in the plan that the directory does not know.",
              "# Check each name and kind, add e-mail addresses, then paste under agencies:."]
-    return "\n".join(lines + render_sequence(entries, indent=0)) + "\n"
+    return "\n".join(lines + render_sequence(entries, indent=0, comments=notes)) + "\n"

@@ -13,7 +13,10 @@ from engine.importer.text import slugify
 
 _NUMBER = re.compile(r"^\s*Số\s*:\s*(?P<number>[^\n]{0,40}?/\s*[A-ZĐ][A-ZĐ\-]*)", re.M)
 _ANNEXED = re.compile(r"kèm theo Kế hoạch số\s*(?P<number>\d+\s*/\s*KH-[A-ZĐ]+)", re.I)
-_KE_HOACH = re.compile(r"^\s*KẾ\s+HOẠCH\s*$", re.M)
+# What follows a title when no blank line ends it (PDF text): a heading, the grounds.
+_AFTER_TITLE = re.compile(r"^(?:[IVX]+\.|\d+\.|[A-Z]\.\s|Căn cứ|Thực hiện|Điều\s+\d|PHỤ LỤC|"
+                          r"Phụ lục|\(|Kính gửi)")
+_KE_HOACH = re.compile(r"^\s*(?:KẾ\s+HOẠCH|CHƯƠNG\s+TRÌNH(?:\s+HÀNH\s+ĐỘNG)?)\s*$", re.M)
 # Where a plan names its monitor: "(qua Sở Nội vụ tổng hợp)", "đơn vị thường trực (Văn
 # phòng UBND Thành phố)", "giao Sở Nội vụ theo dõi".
 _MONITOR = re.compile(r"(?:qua|giao|về|thường trực\s*\(|đầu mối\s*\(?)\s*"
@@ -69,7 +72,7 @@ def _title(text: str) -> str:
         return ""
     lines: list[str] = []
     for line in text[found.end():].splitlines()[1:6]:
-        if not line.strip():
+        if not line.strip() or (lines and _AFTER_TITLE.match(line.strip())):
             if lines:
                 break
             continue

@@ -12,19 +12,29 @@ from engine.importer.text import ascii_fold, one_line
 # that matches a header cell wins ("Cơ quan truyền thông" is media, not lead).
 _HEADER_RULES: tuple[tuple[str, str], ...] = (
     ("number", r"^(?:s ?t ?t|t ?t|so tt|so thu tu|no\.?)$"),
+    ("other", r"^nguon\b"),  # "Nguồn kinh phí" names a source, not an amount
     ("budget", r"kinh phi|du toan|budget"),
     ("media", r"truyen thong|bao chi"),
     ("coordinators", r"phoi hop"),
     ("due", r"thoi gian|thoi han|hoan thanh|tien do|thoi diem|deadline"),
     ("result", r"ket qua|san pham"),
     ("note", r"ghi chu"),
+    ("level", r"cap trinh|cap ban hanh|cap phe duyet|co quan (?:trinh|ban hanh)"),
     ("lead", r"chu tri|thuc hien|dau moi|trach nhiem|don vi|co quan"),
     ("title", r"nhiem vu|noi dung|cong viec|hoat dong|ten "),
 )
-ROLES = ("number", "title", "lead", "coordinators", "media", "due", "result", "budget", "note")
+ROLES = ("number", "title", "lead", "coordinators", "media", "due", "result", "budget", "note",
+         "level")
+# A column the rules do not know keeps its header: "x:Lĩnh vực". Its cells go to the note.
+EXTRA = "x:"
 _ROMAN_OR_LETTER = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
-_SECTION_TEXT = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s+\S|^(?:Phần|Mục|Nhóm|PHẦN|MỤC)\s")
+_SECTION_TEXT = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s+\S|^(?:Phần|Mục|Nhóm|PHẦN|MỤC|NHÓM)\s"
+                           r"|^(?:Giai đoạn|GIAI ĐOẠN)\s+(?:\d|[IVX]+\b)")
+_NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*[.)]\s+\w{2,}.*\w\s+\w")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
+# Where a task table ends: the receivers' list and the signature block.
+TABLE_END = re.compile(r"^(?:Nơi nhận|KT\.|TM\.|Q\.|CHỦ TỊCH|PHÓ CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG)",
+                       re.I)
 _TOTAL = re.compile(r"^(?:tong|cong|bang chu)\b")
 
 
@@ -38,6 +48,7 @@ class Row:
     section: str | None = None
     inherited: tuple[str, ...] = ()
     continued: bool = False
+    spanned: tuple[str, ...] = ()
 
     def get(self, role: str) -> str:
         """The cell text for `role`, "" when the table has no such column."""
@@ -60,6 +71,7 @@ class _Raw:
     cells: list[str]
     where: str
     section: str | None = None
+    merged: frozenset[int] = frozenset()
 
 
 def map_header(cells: Sequence[str]) -> tuple[str, ...] | None:
@@ -72,8 +84,14 @@ def map_header(cells: Sequence[str]) -> tuple[str, ...] | None:
         return None
     roles = tuple(_role_of(cell) for cell in cells)
     if "title" in roles and ("lead" in roles or "due" in roles):
-        return roles
+        return tuple(EXTRA + one_line(cell).strip(" :.") if role == "other" and one_line(cell)
+                     else role for role, cell in zip(roles, cells, strict=True))
     return None
+
+
+def role_of(cell: str) -> str:
+    """The role a header cell names ("other" when no rule knows it)."""
+    return _role_of(cell)
 
 
 def _role_of(cell: str) -> str:
@@ -89,23 +107,79 @@ def _role_of(cell: str) -> str:
 def find_tables_in_text(text: str) -> list[TaskTable]:
     """Find task tables in a plain-text export whose table rows are tab-separated.
 
-    Copes with cells spanning lines, rows split by page breaks, repeated headers,
-    page numbers, section rows, column-number rows and total rows.
+    Copes with cells spanning lines, rows split by page breaks, repeated headers, a header
+    over two rows or with a cell on a line of its own, page numbers, section rows,
+    column-number rows and total rows.
     """
     lines = text.splitlines()
     tables: list[TaskTable] = []
     i = 0
     while i < len(lines):
-        columns = map_header(lines[i].split("\t")) if "\t" in lines[i] else None
-        if columns is None:
+        found = _text_header(lines, i) if "\t" in lines[i] else None
+        if found is None:
             i += 1
             continue
-        raws, skipped, end = _collect_text_rows(lines, i + 1, len(columns))
+        columns, used = found
+        raws, skipped, end = _collect_text_rows(lines, i + used, len(columns))
         caption = _caption(lines[max(0, i - 8):i])
         tables.append(build_table(raws, columns, caption=caption, where=f"line {i + 1}",
                                   skipped=skipped))
         i = end
     return tables
+
+
+def _text_header(lines: Sequence[str], i: int) -> tuple[tuple[str, ...], int] | None:
+    """The header at line i and how many lines it takes: a second header line (sub-headers
+    under a merged "Cơ quan thực hiện") and a header cell that fell onto the next line
+    ("Ghi chú" alone) are part of it."""
+    rows = [lines[k].split("\t") for k in range(i, min(i + 2, len(lines)))]
+    found = header_at(rows, 0)
+    if found is None:
+        return None
+    columns, used = found
+    after = lines[i + used].strip() if i + used < len(lines) else ""
+    if after and "\t" not in after and len(after) <= 30 and role_of(after) not in (
+            "other", "title", "number") and role_of(after) not in columns:
+        return (*columns, role_of(after)), used + 1
+    return columns, used
+
+
+def header_at(rows: Sequence[Sequence[str | None]], h: int
+              ) -> tuple[tuple[str, ...], int] | None:
+    """The column roles if rows[h] starts a header, and how many rows the header takes."""
+    first = [c or "" for c in rows[h]]
+    if h + 1 < len(rows) and _is_subheader(rows[h + 1]):
+        columns = map_header(_merge_header(rows[h], rows[h + 1]))
+        if columns is not None:
+            return columns, 2
+    columns = map_header(first)
+    return (columns, 1) if columns is not None else None
+
+
+def _is_subheader(cells: Sequence[str | None]) -> bool:
+    texts = [one_line(c or "") for c in cells]
+    filled = [t for t in texts if t]
+    if not filled or len(texts) < 3 or len(filled) == len(texts):
+        return False
+    roles = [_role_of(t) for t in filled]
+    return all(len(t) <= 40 and not t[:1].isdigit() for t in filled) and \
+        all(r not in ("other", "title", "number") for r in roles)
+
+
+def _merge_header(top: Sequence[str | None], sub: Sequence[str | None]) -> list[str]:
+    """Each column's header text from two rows; a top cell merged across the columns of its
+    sub-headers stands over each of them."""
+    merged: list[str] = []
+    carry = ""
+    for j in range(max(len(top), len(sub))):
+        upper = one_line(top[j] or "") if j < len(top) else ""
+        lower = one_line(sub[j] or "") if j < len(sub) else ""
+        if upper:
+            carry = upper
+        elif lower:
+            upper = carry
+        merged.append(f"{upper} {lower}".strip())
+    return merged
 
 
 def _caption(lines: Iterable[str]) -> str:
@@ -120,6 +194,8 @@ def _collect_text_rows(lines: list[str], start: int, width: int
     while i < len(lines):
         line, where = lines[i], f"line {i + 1}"
         open_row = bool(raws) and len(raws[-1].cells) < width and raws[-1].section is None
+        if TABLE_END.match(line.strip()):
+            break
         if not line.strip():
             pass
         elif "\t" in line:
@@ -133,7 +209,7 @@ def _collect_text_rows(lines: list[str], start: int, width: int
                 raws.append(_Raw(cells, where))
         elif open_row:
             raws[-1].cells[-1] += "\n" + line
-        elif line.strip().isdigit():
+        elif re.fullmatch(r"[-–\s]*\d{1,3}[-–\s]*", line.strip()):
             skipped.append(f"{where}: page number")
         elif _SECTION_TEXT.match(line.strip()) and len(line) < 160:
             raws.append(_Raw([], where, section=line.strip()))
@@ -153,6 +229,8 @@ def build_table(raws: Sequence[_Raw], columns: tuple[str, ...], *, caption: str,
     for raw in raws:
         cells = _keyed(raw.cells, columns)
         kind = (raw.section and "section") or _kind_of(raw.cells, cells)
+        if kind == "continuation" and raw.merged & _positions(columns, _INHERITED):
+            kind = "task"  # its lead or deadline is a cell merged down from the row above
         if kind == "section":
             section = raw.section or " ".join(c.strip() for c in raw.cells if c.strip())
         elif kind in ("column-numbers", "total", "empty", "footer"):
@@ -161,8 +239,9 @@ def build_table(raws: Sequence[_Raw], columns: tuple[str, ...], *, caption: str,
             rows[-1] = _merge(rows[-1], cells)
             notes.append(f"{raw.where}: continues the row above (page break)")
         else:
-            rows.append(_inherit(Row(cells, raw.where, cells.get("number", ""), section),
-                                 rows[-1] if rows else None))
+            spanned = tuple(columns[k] for k in sorted(raw.merged) if k < len(columns))
+            rows.append(_inherit(Row(cells, raw.where, cells.get("number", ""), section,
+                                     spanned=spanned), rows[-1] if rows else None))
     return TaskTable(caption, columns, where, tuple(rows), tuple(notes))
 
 
@@ -192,6 +271,8 @@ def _kind_of(raw: Sequence[str], cells: dict[str, str]) -> str:
         return "section"
     if len(filled) == 1 and (_SECTION_TEXT.match(filled[0]) or filled[0].isupper()):
         return "section"
+    if len(filled) == 1 and number == one_line(filled[0]) and _NUMBERED_HEADING.match(number):
+        return "section"  # "1. Chuyển đổi số ...", merged across the row
     if not number and _is_continuation(cells):
         return "continuation"
     if not one_line(cells.get("title", "")) and not number[:1].isdigit():
@@ -222,6 +303,10 @@ def _merge(row: Row, more: dict[str, str]) -> Row:
 _INHERITED = ("lead", "due")
 
 
+def _positions(columns: Sequence[str], roles: Sequence[str]) -> frozenset[int]:
+    return frozenset(k for k, role in enumerate(columns) if role in roles)
+
+
 def _inherit(row: Row, above: Row | None) -> Row:
     if above is None:
         return row
@@ -234,22 +319,27 @@ def _inherit(row: Row, above: Row | None) -> Row:
     return replace(row, cells=cells, inherited=tuple(taken)) if taken else row
 
 
-def tables_from_rows(grid: Sequence[Sequence[str]], *, caption: str, where: str
+def tables_from_rows(grid: Sequence[Sequence[str | None]], *, caption: str, where: str
                      ) -> TaskTable | None:
-    """A task table from a grid of cell texts (e.g. a .docx table), or None if no header.
+    """A task table from a grid of cell texts (a .docx or PDF table), or None if no header.
 
-    Rows before the header are ignored; a repeated header row is skipped.
+    A None cell is the lower part of a cell merged down (or across): a lead or deadline
+    cell spanning rows applies to each of them. Rows before the header are ignored; a
+    repeated header row is skipped.
     """
-    for h, header in enumerate(grid[:5]):
-        columns = map_header(header)
-        if columns is None:
+    for h in range(min(len(grid), 5)):
+        found = header_at(grid, h)
+        if found is None:
             continue
+        columns, used = found
         raws: list[_Raw] = []
         skipped: list[str] = []
-        for r, cells in enumerate(grid[h + 1:], start=h + 2):
-            if map_header(cells):
+        for r, cells in enumerate(grid[h + used:], start=h + used + 1):
+            texts = [c or "" for c in cells]
+            if map_header(texts):
                 skipped.append(f"{where}, row {r}: repeated header row")
             else:
-                raws.append(_Raw(list(cells), f"{where}, row {r}"))
+                merged = frozenset(k for k, c in enumerate(cells) if c is None)
+                raws.append(_Raw(texts, f"{where}, row {r}", merged=merged))
         return build_table(raws, columns, caption=caption, where=where, skipped=skipped)
     return None

@@ -1,0 +1,98 @@
+"""The directory a draft carries when none is given: the issuer from the letterhead, then
+every agency the plan names, each marked `# CHECK:`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from engine.core.spec import Agency, Directory, DirectoryHeader
+from engine.importer.agencies import ProposedAgency, central_vocabulary
+from engine.importer.emit import render_mapping, render_sequence
+from engine.importer.text import slugify
+
+_NOT_LETTERHEAD = re.compile(r"^(?:CỘNG HÒA|CỘNG HOÀ|Độc lập|ĐỘC LẬP|-{2,}|Số\s*:)", re.I)
+_PLACE = re.compile(r"^\s*(?P<place>[^\d,\n]{2,40}),\s*ngày\b", re.M)
+_UNIT = re.compile(r"^(?P<head>ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|UBND|HỘI ĐỒNG NHÂN DÂN)\s+"
+                   r"(?P<level>TỈNH|THÀNH PHỐ|XÃ|PHƯỜNG|ĐẶC KHU)\s+(?P<name>.+)$")
+# Span of a drafted directory: plans of a Government programme run for years.
+_YEARS = 10
+
+
+def letterhead(text: str) -> str:
+    """The issuing body as its letterhead prints it (upper case), or ""."""
+    for line in text.splitlines()[:15]:
+        for cell in line.split("\t"):
+            cell = cell.strip()
+            if cell and not _NOT_LETTERHEAD.match(cell) and cell.upper() == cell and \
+                    any(c.isalpha() for c in cell):
+                return " ".join(cell.split())
+    return ""
+
+
+def issuer_of(head: str) -> ProposedAgency:
+    """The issuer's id, name and kind from its letterhead ("BỘ TƯ PHÁP", "ỦY BAN NHÂN DÂN
+    TỈNH LÂM ĐỒNG"); a body the importer knows keeps its usual name."""
+    if not head:
+        return ProposedAgency("co-quan-ban-hanh", "Cơ quan ban hành", "issuer")
+    central = central_vocabulary()
+    found = central.lookup(head)
+    if found is not None:
+        body = central.bodies[found[0]]
+        return ProposedAgency(body.id, body.name, "issuer")
+    unit = _UNIT.match(head)
+    if unit:
+        level = unit["level"].lower()
+        name = f"Ủy ban nhân dân {level} {unit['name'].title()}"
+        short = {"tỉnh": "tinh", "thành phố": "tp", "xã": "xa", "phường": "phuong",
+                 "đặc khu": "dac-khu"}[level]
+        return ProposedAgency(f"ubnd-{short}", name, "issuer")
+    name = head[:1] + head[1:].lower()
+    return ProposedAgency(slugify(head, max_words=8), name, "issuer")
+
+
+def place_of(text: str, head: str) -> str:
+    """The city or province of the plan: the place of its date line, else the letterhead."""
+    found = _PLACE.search(text[:4000])
+    if found:
+        return found["place"].strip()
+    unit = _UNIT.match(head)
+    return unit["name"].title() if unit else "Việt Nam"
+
+
+def own_directory(text: str, *, year: int) -> Directory:
+    """A directory holding only the plan's issuer, for matching and for the draft."""
+    head = letterhead(text)
+    issuer = issuer_of(head)
+    city = place_of(text, head)
+    header = DirectoryHeader(id=f"{slugify(city)}-{year}", city=city,
+                             valid_from=dt.date(year, 1, 1),
+                             valid_until=dt.date(year + _YEARS - 1, 12, 31),
+                             source="drafted by kehoach import from the plan itself")
+    return Directory(directory=header, agencies=(Agency(id=issuer.id, name=issuer.name,
+                                                        kind="issuer"),))
+
+
+def directory_yaml(directory: Directory, proposed: Sequence[ProposedAgency]) -> str:
+    """The drafted directory as YAML: every agency marked `# CHECK:`."""
+    info = directory.directory
+    lines = ["# Agency directory drafted by kehoach import from the plan it names.",
+             "# Lines marked CHECK were guessed: fix names and kinds, add e-mail addresses."]
+    head = render_mapping(
+        {"id": info.id, "city": info.city, "valid_from": info.valid_from,
+         "valid_until": info.valid_until, "source": info.source}, indent=2,
+        comments={"city": ["CHECK: read from the date line or the letterhead"],
+                  "valid_until": [f"CHECK: {_YEARS} years from the plan year: the span "
+                                  "the plan's names stay true"]})
+    lines += ["directory:", *head]
+    agencies = [{"id": a.id, "name": a.name, "kind": a.kind, "emails": []}
+                for a in directory.agencies]
+    notes = [{"id": ["CHECK: the issuer, read from the letterhead"]}]
+    for p in proposed:
+        if all(p.id != a["id"] for a in agencies):
+            agencies.append({"id": p.id, "name": p.name, "kind": p.kind, "emails": []})
+            notes.append({"id": [f"CHECK: named in the plan; kind {p.kind!r} guessed from "
+                                 "the name"]})
+    lines += ["agencies:", *render_sequence(agencies, indent=2, comments=notes)]
+    return "\n".join(lines) + "\n"
