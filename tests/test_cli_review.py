@@ -1,0 +1,97 @@
+"""`kehoach review ...` and `kehoach extension ...`: the steps, and bad input refused with a
+clear message, exit 1 and nothing written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.test_cli import HN24, PLAN, home, run
+
+__all__ = ["home"]
+HEALTH = f"{PLAN}:ban-hanh-ke-hoach:so-y-te:2024"
+FINANCE = f"{PLAN}:ban-hanh-ke-hoach:so-tai-chinh:2024"
+
+
+@pytest.fixture(autouse=True)
+def registered(home: object, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "register", str(HN24))[0] == 0
+
+
+def audit_size(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """(extension requests of any state, the plan's status JSON): what a write would move."""
+    code, out, _ = run(capsys, "extension", "list", "--state", "all", "--json")
+    assert code == 0
+    status = run(capsys, "status", "--plan", PLAN, "--json", "--as-of", "2024-03-31")[1]
+    return len(json.loads(out)), status
+
+
+def test_a_request_approved_with_another_date_and_a_returned_report(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "extension", "request", FINANCE, "--due", "2024-03-05",
+                         "--reason", "Chờ ý kiến Bộ", "--as", "so-tai-chinh",
+                         "--at", "2024-02-16T09:00")
+    assert code == 0, err
+    assert "số 1" in out and "20/02/2024 đến 05/03/2024" in out
+    code, out, _ = run(capsys, "extension", "list")
+    assert "đang chờ duyệt" in out
+    code, out, err = run(capsys, "extension", "approve", "1", "--due", "2024-03-01",
+                         "--as", "ubnd-tp", "--at", "2024-02-18")
+    assert code == 0, err
+    assert "thời hạn mới 01/03/2024 (hạn cũ 20/02/2024)" in out
+    assert run(capsys, "complete", HEALTH, "--at", "2024-02-15T10:00")[0] == 0
+    code, out, _ = run(capsys, "review", "list", "--json")
+    assert [r["instance_id"] for r in json.loads(out)] == [HEALTH]
+    code, out, err = run(capsys, "review", "return", HEALTH, "--reason", "Thiếu chữ ký",
+                         "--as", "so-noi-vu", "--at", "2024-02-19")
+    assert code == 0, err
+    assert "tính là chưa hoàn thành" in out
+    status = json.loads(run(capsys, "status", "--plan", PLAN, "--json", "--as-of",
+                            "2024-02-22")[1])
+    rows = {r["id"]: r for r in status["instances"]}
+    assert (rows[HEALTH]["status"], rows[HEALTH]["review"]) == ("overdue", "returned")
+    assert rows[FINANCE]["status"] == "on_track"
+    assert rows[FINANCE]["original_due"].startswith("2024-02-20")
+    assert rows[FINANCE]["due"].startswith("2024-03-01")
+    assert run(capsys, "db", "verify")[0] == 0
+
+
+@pytest.mark.parametrize(("setup", "argv", "words"), [
+    ([], ["extension", "request", FINANCE, "--due", "2024-02-19", "--reason", "x", "--at",
+          "2024-02-16"], ["phải sau thời hạn hiện tại 20/02/2024"]),
+    ([], ["extension", "request", FINANCE, "--due", "2025-01-15", "--reason", "x", "--at",
+          "2024-02-16"], ["vượt quá năm kế hoạch 2024"]),
+    ([], ["extension", "request", FINANCE, "--due", "05/03/2024", "--reason", "x"],
+     ["--due '05/03/2024' is not a date"]),
+    ([], ["extension", "request", FINANCE, "--due", "2024-03-05", "--reason", "x", "--as",
+          "so-y-te", "--at", "2024-02-16"], ["chỉ cơ quan chủ trì 'so-tai-chinh'"]),
+    ([["complete", FINANCE, "--at", "2024-02-10"]],
+     ["extension", "request", FINANCE, "--due", "2024-03-05", "--reason", "x", "--at",
+      "2024-02-16"], ["đã báo hoàn thành"]),
+    ([["waive", FINANCE, "--reason", "sáp nhập"]],
+     ["extension", "request", FINANCE, "--due", "2024-03-05", "--reason", "x", "--at",
+      "2024-02-16"], ["đã được miễn/hủy"]),
+    ([["extension", "request", FINANCE, "--due", "2024-03-05", "--reason", "x", "--at",
+       "2024-02-16"], ["extension", "refuse", "1", "--reason", "không", "--at", "2024-02-17"]],
+     ["extension", "approve", "1", "--at", "2024-02-18"], ["mỗi đề nghị chỉ có một quyết định"]),
+    ([], ["extension", "approve", "7"], ["no extension request with id '7'"]),
+    ([], ["review", "return", HEALTH, "--reason", "x"], ["không có báo cáo hoàn thành"]),
+    ([["complete", HEALTH, "--at", "2024-02-10"]],
+     ["review", "accept", HEALTH, "--as", "ubnd-tp"], ["chỉ cơ quan 'so-noi-vu' xem xét"]),
+], ids=["a date before the current due", "a date after the plan year", "a date not ISO",
+        "by another agency", "on a done instance", "on a waived instance",
+        "a second decision", "an unknown request", "returning what was not reported",
+        "reviewed by the issuer"])
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(
+        capsys: pytest.CaptureFixture[str], setup: list[list[str]], argv: list[str],
+        words: list[str]) -> None:
+    for step in setup:
+        assert run(capsys, *step)[0] == 0
+    before = audit_size(capsys)
+    code, out, err = run(capsys, *argv)
+    assert code == 1, err
+    assert "internal error" not in err and "Traceback" not in err and not out
+    for word in words:
+        assert word in err, err
+    assert audit_size(capsys) == before
