@@ -469,7 +469,7 @@ def _notice(session: Session, view: InstanceView, *, kind: str, at: dt.datetime,
             reason: str | None, due_on: dt.date | None = None) -> None:
     session.execute(insert(ReviewNoticeRow).values(
         plan_id=view.plan, agency_id=view.agency, instance_id=view.id, kind=kind, at=at,
-        actor=actor, reason=reason, due_on=due_on))
+        actor=actor, reason=reason, previous_due=view.due_date, due_on=due_on))
 
 
 def _request(r: ExtensionRow) -> ExtensionRequest:

@@ -59,7 +59,8 @@ class ReviewNoticeRow(Base):
     at: Mapped[dt.datetime]
     actor: Mapped[str] = mapped_column(String(120))
     reason: Mapped[str | None] = mapped_column(Text)
-    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    previous_due: Mapped[dt.date | None] = mapped_column(Date)  # the due before the step
+    due_on: Mapped[dt.date | None] = mapped_column(Date)        # the date granted
     sweep_id: Mapped[int | None] = mapped_column(_ID)
 
     __table_args__ = (Index("ix_review_notices_pending", "plan_id", "sweep_id"),)

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.Column("actor", sa.String(120), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("previous_due", sa.Date(), nullable=True),
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("sweep_id", _ID, nullable=True),
     )
