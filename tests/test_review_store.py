@@ -35,7 +35,7 @@ from engine.store.review import (
 )
 from engine.store.tables import EventRow, InstanceRow
 from engine.store.tables_review import ExtensionRow, ReviewNoticeRow
-from tests.test_store import PLAN, event, iid, local, register
+from tests.test_store import PLAN, event, iid, local, register, spec_data
 
 TASK = "ban-hanh-ke-hoach"
 HEALTH = iid(TASK, "so-y-te")      # returned once, then done late
@@ -238,3 +238,19 @@ def test_concurrent_approve_and_refuse_record_exactly_one_decision(store: Store)
             EventRow.kind.in_(("extension_approved", "extension_refused"))))
     assert rows == [("approved", "ubnd-tp")]
     assert decisions == 1
+
+
+def test_an_approved_extension_survives_a_revision_of_the_deadline(store: Store) -> None:
+    register(store)
+    decide(store, ask(store), approve=True, due=dt.date(2024, 3, 1))
+    data = spec_data()
+    task = next(t for t in data["tasks"] if t["id"] == TASK)
+    task["due"] = "Chậm nhất ngày 22/02/2024"
+    diff = register(store, data)
+    assert FINANCE in {iid for iid, _, _ in diff.due_changed}
+    with store.transaction() as tx:
+        rows = {r.id: (r.due_date, r.original_due_date) for r in tx.scalars(
+            select(InstanceRow).where(InstanceRow.id.in_((FINANCE, HEALTH))))}
+        assert verify_projection(tx, plan=PLAN) == []
+    assert rows == {FINANCE: (dt.date(2024, 3, 1), dt.date(2024, 2, 22)),
+                    HEALTH: (dt.date(2024, 2, 22), None)}

@@ -88,7 +88,9 @@ _SUCCESSORS = Prepared(
     .select_from(EdgeRow.__table__)
     .join(_Pre, _Pre.c.id == EdgeRow.src).join(_Next, _Next.c.id == EdgeRow.dst)
     .where(EdgeRow.src == bindparam("src")))
-_REDATE = Prepared(update(InstanceRow).where(InstanceRow.id == bindparam("instance_id"))
+# An instance whose due an approved extension moved (engine.store.review) keeps it.
+_REDATE = Prepared(update(InstanceRow).where(InstanceRow.id == bindparam("instance_id"),
+                                             InstanceRow.original_due_date.is_(None))
                    .values(due_date=bindparam("due_date"), due_at=bindparam("due_at"),
                            due_wd=bindparam("due_wd")))
 _INSTANCES_OF = Prepared(select(InstanceRow.id).where(
