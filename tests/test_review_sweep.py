@@ -67,6 +67,7 @@ def test_requests_outcomes_and_returns_in_the_digests(seeded: Store) -> None:
     assert "đề nghị gia hạn đến 05/03/2024" in mail.text
     assert "/api/v1/extension-requests/1/approve" in mail.text
     assert "Chờ ý kiến của Bộ" in (mail.html or "")
+    assert "CÁCH BÁO CÁO HOÀN THÀNH" not in mail.text  # the approver has nothing to report
     assert HEALTH not in {i.instance_id for d in first.values() for i in d.items}  # done
     with seeded.transaction() as tx:
         return_completion(tx, instance_id=HEALTH, actor="so-noi-vu", agency="so-noi-vu",
@@ -79,6 +80,7 @@ def test_requests_outcomes_and_returns_in_the_digests(seeded: Store) -> None:
     text = render_digest(second["so-y-te"], message_id="<u@example.org>",
                          public_url="https://kehoach.example.org").text
     assert "BÁO CÁO HOÀN THÀNH BỊ TRẢ LẠI" in text and "Thiếu chữ ký" in text
+    assert "thời hạn 20/02/2024 giữ nguyên" in text and "CÁCH BÁO CÁO HOÀN THÀNH" in text
     third = sweep(seeded, (2024, 2, 21))
     assert kinds(third.get("ubnd-tp")) == ["extension_reminder"]
     assert "overdue" in levels_of(seeded, HEALTH)

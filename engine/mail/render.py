@@ -113,12 +113,12 @@ def note_dates_vi(note: ReviewNote) -> str:
     """What a review note changes about the deadline, in Vietnamese."""
     old, new = vn_date(note.due_date), vn_date(note.new_due)
     if note.kind in ("extension_requested", "extension_reminder"):
-        return f"thời hạn hiện tại {old}; đề nghị gia hạn đến {new}"
+        return f"Thời hạn hiện tại {old}; đề nghị gia hạn đến {new}"
     if note.kind == "extension_approved":
-        return f"thời hạn cũ {old}; thời hạn mới {new}"
+        return f"Thời hạn cũ {old}; thời hạn mới {new}"
     if note.kind == "extension_refused":
-        return f"thời hạn giữ nguyên: {old}"
-    return (f"nhiệm vụ được tính là chưa hoàn thành, thời hạn {old} giữ nguyên; báo cáo "
+        return f"Thời hạn giữ nguyên: {old}"
+    return (f"Nhiệm vụ được tính là chưa hoàn thành, thời hạn {old} giữ nguyên; báo cáo "
             "hoàn thành lại khi đã bổ sung")
 
 
