@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -46,7 +47,7 @@ def ask(api: Api, body: dict[str, object], *, token: str = "so-tai-chinh",
 def test_an_agency_asks_for_time_and_the_issuer_grants_another_date(review_api: Api) -> None:
     api = review_api
     asked = ask(api, {"due": "2024-03-05"})
-    assert asked.status_code == 201, asked.text
+    assert asked.status_code == 200, asked.text
     request = asked.json()
     assert (request["state"], request["previous_due"]) == ("requested", "2024-02-20")
     listed = api.get("/api/v1/extension-requests", token="ubnd-tp").json()
@@ -75,8 +76,8 @@ def test_an_agency_asks_for_time_and_the_issuer_grants_another_date(review_api: 
     ({"due": "2025-01-10"}, "so-tai-chinh", FINANCE, 422, "past-plan-year"),
     ({"due": "2024-03-05"}, "so-y-te", FINANCE, 403, "not-lead"),
     ({"due": "2024-03-05"}, "so-y-te", HEALTH, 409, "closed"),
-    ({"due": "2024-03-05", "reason": ""}, "so-tai-chinh", FINANCE, 422, "invalid-request"),
-    ({"due": "05/03/2024"}, "so-tai-chinh", FINANCE, 422, "invalid-request"),
+    ({"due": "2024-03-05", "reason": ""}, "so-tai-chinh", FINANCE, 422, "invalid-body"),
+    ({"due": "05/03/2024"}, "so-tai-chinh", FINANCE, 422, "invalid-body"),
     ({"due": "2024-03-05", "at": "2099-01-01T00:00:00+07:00"}, "so-tai-chinh", FINANCE,
      422, "at-in-future"),
 ], ids=["a date before the current due", "a date after the plan year",
@@ -104,7 +105,7 @@ def test_the_standing_unit_returns_a_report_and_it_counts_as_not_done(review_api
                    "not-reviewer", "so-noi-vu")
     assert_problem(api.post(f"{path}/return", {"reason": "x"}, token="hp-so-noi-vu"), 403,
                    "not-in-directory", "hanoi-2024")
-    assert_problem(api.post(f"{path}/return", {}, token="so-noi-vu"), 422, "invalid-request")
+    assert_problem(api.post(f"{path}/return", {}, token="so-noi-vu"), 422, "invalid-body")
     back = api.post(f"{path}/return", {"reason": "Thiếu chữ ký", "at": "2024-02-19T09:00:00"},
                     token="so-noi-vu")
     assert back.status_code == 200, back.text
@@ -118,3 +119,20 @@ def test_the_standing_unit_returns_a_report_and_it_counts_as_not_done(review_api
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["review"] == "accepted"
     assert api.get("/api/v1/reviews", token="so-noi-vu").json()["count"] == 0
+
+
+def test_a_retried_request_is_answered_once_and_a_signature_is_required_where_set(
+        review_api: Api) -> None:
+    api = review_api
+    body = {"at": ASKED, "reason": "Chờ ý kiến của Bộ", "due": "2024-03-05"}
+    path = f"/api/v1/instances/{FINANCE}/extension-requests"
+    first = api.post(path, body, token="so-tai-chinh", headers={"Idempotency-Key": "k1"})
+    again = api.post(path, body, token="so-tai-chinh", headers={"Idempotency-Key": "k1"})
+    assert first.status_code == again.status_code == 200, again.text
+    assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert written(api)[1] == 1
+    signed_path = f"/api/v1/instances/{iid('ban-hanh-ke-hoach', 'so-tu-phap')}/extension-requests"
+    assert_problem(api.post(signed_path, body, token="so-tu-phap"), 403, "signature-required")
+    raw = json.dumps(body).encode()
+    signed = api.post(signed_path, raw=raw, token=None, headers=api.signed("so-tu-phap", raw))
+    assert signed.status_code == 200, signed.text

@@ -8,10 +8,10 @@
 - POST /api/v1/instances/{id}/review/return            the reviewer returns it, with a reason
 - GET  /api/v1/reviews                                 completions awaiting review
 
-Tokens are scoped as for deliveries: an agency token acts for its agency in the plans of
-its directory (the store checks that it is the lead, the reviewer or an approver); an
-operator token acts for anyone. A signature is checked when sent, and required when the
-agency requires it; a replayed signed request finds the step already taken (409).
+The POSTs are deliveries as the completions are (engine.api.routes): body size and type,
+signature and replay, Idempotency-Key. Tokens are scoped as for them: an agency token acts
+for its agency in the plans of its directory (the store checks that it is the lead, the
+reviewer or an approver); an operator token acts for anyone.
 """
 
 from __future__ import annotations
@@ -19,16 +19,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
-from engine.api.auth import SIGNATURE_HEADER, Caller, Role, verify_signature
+from engine.api.auth import Caller, Role
 from engine.api.errors import ForbiddenError, InvalidInputError
-from engine.api.models import LOCAL, Moment, Note, Slug
-from engine.api.routes import PROBLEMS, CallerDep, InstanceId, StateDep
+from engine.api.models import LOCAL, Moment, Note, Slug, request_schema
+from engine.api.routes import (
+    PROBLEMS,
+    CallerDep,
+    Delivery,
+    DeliveryDep,
+    InstanceId,
+    StateDep,
+    apply_change,
+    parse_body,
+)
 from engine.api.service import authorize_instance, require_role
 from engine.core.review import REQUEST_STATES
-from engine.store.database import utc_now
 from engine.store.events import CLOCK_SKEW, NotFoundError, local_text
 from engine.store.review import (
     ExtensionRequest,
@@ -44,14 +54,11 @@ from engine.store.review import (
 )
 
 review_router = APIRouter(prefix="/api/v1", responses=PROBLEMS, tags=["review"])
-Signature = Annotated[str | None, Header(alias=SIGNATURE_HEADER, max_length=1000)]
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
 
 
 class _Body(BaseModel):
-    # Not strict, unlike the deliveries' bodies (parsed from JSON text): FastAPI validates
-    # these from the decoded JSON, where a date or a time is still a string.
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     at: Moment | None = Field(default=None, description="when it was asked or decided "
                               "(ISO 8601; default now; not in the future)")
@@ -141,12 +148,8 @@ def _public(request: ExtensionRequest) -> ExtensionPublic:
     return ExtensionPublic(**request.to_json(), message=message)
 
 
-async def _checked(request: Request, caller: Caller, signature: str | None,
-                   body: _Body | None) -> dt.datetime:
-    """The moment of the step (the body's `at`, else now), after the signature check."""
-    now = utc_now()
-    if signature or caller.require_signature:
-        verify_signature(caller, signature, await request.body(), now=now)
+def _moment(body: _Body | None, now: dt.datetime) -> dt.datetime:
+    """The moment of the step: the body's `at` (not in the future), else now."""
     at = body.at if body is not None and body.at is not None else now
     if at > now + CLOCK_SKEW:
         raise InvalidInputError("at-in-future", f"Thời điểm {local_text(at, LOCAL)} ở "
@@ -168,49 +171,48 @@ def _agency_of(caller: Caller, state: Any, session: Any, plan: str) -> str | Non
     return caller.agency_id
 
 
-@review_router.post("/instances/{instance_id}/extension-requests", status_code=201,
-                    response_model=ExtensionPublic, summary="Đề nghị gia hạn một đầu việc")
-async def ask_extension(request: Request, instance_id: InstanceId, body: ExtensionCreate,
-                        caller: CallerDep, state: StateDep,
-                        signature: Signature = None) -> ExtensionPublic:
-    at = await _checked(request, caller, signature, body)
-    with state.store.transaction() as session:
-        authorize_instance(session, caller, state.directories, instance_id)
-        agency = None if caller.role is Role.OPERATOR else caller.agency_id
-        asked = request_extension(session, instance_id=instance_id, due=body.due,
-                                  reason=body.reason, actor=caller.actor, agency=agency,
-                                  now=at, source="webhook")
-    return _public(asked)
+@review_router.post("/instances/{instance_id}/extension-requests",
+                    response_model=ExtensionPublic, summary="Đề nghị gia hạn một đầu việc",
+                    openapi_extra=request_schema(ExtensionCreate))
+async def ask_extension(instance_id: InstanceId, d: DeliveryDep) -> Response:
+    body = parse_body(ExtensionCreate, d.body)
+    at = _moment(body, d.now)
+
+    def ask(session: Session) -> ExtensionPublic:
+        authorize_instance(session, d.caller, d.state.directories, instance_id)
+        agency = None if d.caller.role is Role.OPERATOR else d.caller.agency_id
+        return _public(request_extension(session, instance_id=instance_id, due=body.due,
+                                         reason=body.reason, actor=d.caller.actor,
+                                         agency=agency, now=at, source="webhook"))
+    return apply_change(d, ask)
 
 
-async def _decide(request: Request, request_id: int, body: ApprovalCreate | RefusalCreate,
-                  caller: Caller, state: Any, signature: str | None) -> ExtensionPublic:
-    at = await _checked(request, caller, signature, body)
+def _decide(d: Delivery, request_id: int, body: ApprovalCreate | RefusalCreate) -> Response:
+    at = _moment(body, d.now)
     approve = isinstance(body, ApprovalCreate)
-    with state.store.transaction() as session:
+
+    def decide(session: Session) -> ExtensionPublic:
         asked = get_extension(session, request_id)
-        agency = _agency_of(caller, state, session, asked.plan)
-        decided = decide_extension(session, request_id=request_id, approve=approve,
-                                   actor=caller.actor, agency=agency, now=at, source="webhook",
-                                   due=body.due if isinstance(body, ApprovalCreate) else None,
-                                   reason=body.reason)
-    return _public(decided)
+        agency = _agency_of(d.caller, d.state, session, asked.plan)
+        return _public(decide_extension(
+            session, request_id=request_id, approve=approve, actor=d.caller.actor,
+            agency=agency, now=at, source="webhook",
+            due=body.due if isinstance(body, ApprovalCreate) else None, reason=body.reason))
+    return apply_change(d, decide)
 
 
 @review_router.post("/extension-requests/{request_id}/approve", response_model=ExtensionPublic,
-                    summary="Chấp thuận đề nghị gia hạn (có thể với thời hạn khác)")
-async def approve_extension(request: Request, request_id: int, body: ApprovalCreate,
-                            caller: CallerDep, state: StateDep,
-                            signature: Signature = None) -> ExtensionPublic:
-    return await _decide(request, request_id, body, caller, state, signature)
+                    summary="Chấp thuận đề nghị gia hạn (có thể với thời hạn khác)",
+                    openapi_extra=request_schema(ApprovalCreate, required=False))
+async def approve_extension(request_id: int, d: DeliveryDep) -> Response:
+    return _decide(d, request_id, parse_body(ApprovalCreate, d.body))
 
 
 @review_router.post("/extension-requests/{request_id}/refuse", response_model=ExtensionPublic,
-                    summary="Không chấp thuận đề nghị gia hạn (kèm lý do)")
-async def refuse_extension(request: Request, request_id: int, body: RefusalCreate,
-                           caller: CallerDep, state: StateDep,
-                           signature: Signature = None) -> ExtensionPublic:
-    return await _decide(request, request_id, body, caller, state, signature)
+                    summary="Không chấp thuận đề nghị gia hạn (kèm lý do)",
+                    openapi_extra=request_schema(RefusalCreate))
+async def refuse_extension(request_id: int, d: DeliveryDep) -> Response:
+    return _decide(d, request_id, parse_body(RefusalCreate, d.body))
 
 
 @review_router.get("/extension-requests", response_model=ExtensionListPublic,
@@ -238,31 +240,34 @@ def _visible(session: Any, caller: Caller, state: Any, request: ExtensionRequest
 
 
 @review_router.post("/instances/{instance_id}/review/accept", response_model=ReviewPublic,
-                    summary="Chấp nhận báo cáo hoàn thành")
-async def accept(request: Request, instance_id: InstanceId, caller: CallerDep,
-                 state: StateDep, body: AcceptanceCreate | None = None,
-                 signature: Signature = None) -> ReviewPublic:
-    at = await _checked(request, caller, signature, body)
-    with state.store.transaction() as session:
-        agency = _agency_of(caller, state, session, _plan_of(instance_id))
-        view = accept_completion(session, instance_id=instance_id, actor=caller.actor,
-                                 agency=agency, now=at, source="webhook",
-                                 note=body.note if body else None)
-    return _review_public(view, "Đã chấp nhận báo cáo hoàn thành {id}.")
+                    summary="Chấp nhận báo cáo hoàn thành",
+                    openapi_extra=request_schema(AcceptanceCreate, required=False))
+async def accept(instance_id: InstanceId, d: DeliveryDep) -> Response:
+    body = parse_body(AcceptanceCreate, d.body)
+    at = _moment(body, d.now)
+
+    def accept_it(session: Session) -> ReviewPublic:
+        agency = _agency_of(d.caller, d.state, session, _plan_of(instance_id))
+        view = accept_completion(session, instance_id=instance_id, actor=d.caller.actor,
+                                 agency=agency, now=at, source="webhook", note=body.note)
+        return _review_public(view, "Đã chấp nhận báo cáo hoàn thành {id}.")
+    return apply_change(d, accept_it)
 
 
 @review_router.post("/instances/{instance_id}/review/return", response_model=ReviewPublic,
-                    summary="Trả lại báo cáo hoàn thành (kèm lý do)")
-async def give_back(request: Request, instance_id: InstanceId, body: RefusalCreate,
-                    caller: CallerDep, state: StateDep,
-                    signature: Signature = None) -> ReviewPublic:
-    at = await _checked(request, caller, signature, body)
-    with state.store.transaction() as session:
-        agency = _agency_of(caller, state, session, _plan_of(instance_id))
-        view = return_completion(session, instance_id=instance_id, actor=caller.actor,
+                    summary="Trả lại báo cáo hoàn thành (kèm lý do)",
+                    openapi_extra=request_schema(RefusalCreate))
+async def give_back(instance_id: InstanceId, d: DeliveryDep) -> Response:
+    body = parse_body(RefusalCreate, d.body)
+    at = _moment(body, d.now)
+
+    def give_it_back(session: Session) -> ReviewPublic:
+        agency = _agency_of(d.caller, d.state, session, _plan_of(instance_id))
+        view = return_completion(session, instance_id=instance_id, actor=d.caller.actor,
                                  agency=agency, now=at, source="webhook", reason=body.reason)
-    return _review_public(view, "Đã trả lại báo cáo hoàn thành {id}; đầu việc được tính là "
-                          "chưa hoàn thành, thời hạn giữ nguyên.")
+        return _review_public(view, "Đã trả lại báo cáo hoàn thành {id}; đầu việc được tính "
+                              "là chưa hoàn thành, thời hạn giữ nguyên.")
+    return apply_change(d, give_it_back)
 
 
 @review_router.get("/reviews", response_model=PendingReviewListPublic,
