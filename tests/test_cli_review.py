@@ -95,3 +95,45 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(
     for word in words:
         assert word in err, err
     assert audit_size(capsys) == before
+
+
+@pytest.mark.parametrize(("policy", "words"), [
+    ("    reviewer: chairman\n", ["review.reviewer", "'issuer' or 'monitor'"]),
+    ("    max_extensions: -1\n", ["review.max_extensions", "greater than or equal to 0"]),
+    ("    extension_approvers: []\n", ["review.extension_approvers"]),
+], ids=["an unknown reviewer", "a negative maximum", "no approver"])
+def test_a_bad_review_policy_is_a_spec_error_naming_its_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: object, policy: str,
+        words: list[str]) -> None:
+    from pathlib import Path
+
+    spec = Path(str(tmp_path)) / "plan.yaml"
+    text = HN24.read_text("utf-8").replace("../directories/", f"{HN24.parent.parent}/directories/")
+    spec.write_text(text.replace("  calendar: VN\n", f"  calendar: VN\n  review:\n{policy}", 1),
+                    "utf-8")
+    code, _, err = run(capsys, "validate", str(spec))
+    assert code == 1
+    assert f"{spec}:" in err
+    for word in words:
+        assert word in err, err
+
+
+def test_the_monitor_may_approve_when_the_spec_says_so(
+        capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
+    from pathlib import Path
+
+    spec = Path(str(tmp_path)) / "plan.yaml"
+    text = HN24.read_text("utf-8").replace("../directories/", f"{HN24.parent.parent}/directories/")
+    spec.write_text(text.replace("  calendar: VN\n", "  calendar: VN\n  review:\n"
+                                 "    extension_approvers: [issuer, monitor]\n"
+                                 "    completions_reviewed: false\n", 1), "utf-8")
+    assert run(capsys, "register", str(spec))[0] == 0
+    assert run(capsys, "extension", "request", FINANCE, "--due", "2024-03-05", "--reason",
+               "x", "--at", "2024-02-16")[0] == 0
+    code, _, err = run(capsys, "extension", "approve", "1", "--as", "so-noi-vu", "--at",
+                         "2024-02-17")
+    assert code == 0, err
+    assert run(capsys, "complete", HEALTH, "--at", "2024-02-15")[0] == 0
+    code, _, err = run(capsys, "review", "return", HEALTH, "--reason", "x")
+    assert code == 1 and "không yêu cầu xem xét" in err
+    assert json.loads(run(capsys, "review", "list", "--json")[1]) == []
