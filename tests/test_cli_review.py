@@ -76,12 +76,16 @@ def test_a_request_approved_with_another_date_and_a_returned_report(
        "2024-02-16"], ["extension", "refuse", "1", "--reason", "không", "--at", "2024-02-17"]],
      ["extension", "approve", "1", "--at", "2024-02-18"], ["mỗi đề nghị chỉ có một quyết định"]),
     ([], ["extension", "approve", "7"], ["no extension request with id '7'"]),
+    ([], ["extension", "approve", "99999999999999999999"], ["no extension request"]),
+    ([], ["extension", "request", FINANCE, "--due", "2024-03-05", "--reason", "x", "--at",
+          "2004-02-16"], ["thời điểm quá sớm", "01/01/2023"]),
     ([], ["review", "return", HEALTH, "--reason", "x"], ["không có báo cáo hoàn thành"]),
     ([["complete", HEALTH, "--at", "2024-02-10"]],
      ["review", "accept", HEALTH, "--as", "ubnd-tp"], ["chỉ cơ quan 'so-noi-vu' xem xét"]),
 ], ids=["a date before the current due", "a date after the plan year", "a date not ISO",
         "by another agency", "on a done instance", "on a waived instance",
-        "a second decision", "an unknown request", "returning what was not reported",
+        "a second decision", "an unknown request", "a request id past 64 bits",
+        "a mistyped year", "returning what was not reported",
         "reviewed by the issuer"])
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(
         capsys: pytest.CaptureFixture[str], setup: list[list[str]], argv: list[str],

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -54,6 +54,8 @@ from engine.store.review import (
 )
 
 review_router = APIRouter(prefix="/api/v1", responses=PROBLEMS, tags=["review"])
+# Within both stores' 64-bit integers: a larger id names nothing (404, not an overflow).
+RequestId = Annotated[int, Path(ge=1, le=2**63 - 1, examples=[1])]
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
 
 
@@ -204,14 +206,14 @@ def _decide(d: Delivery, request_id: int, body: ApprovalCreate | RefusalCreate) 
 @review_router.post("/extension-requests/{request_id}/approve", response_model=ExtensionPublic,
                     summary="Chấp thuận đề nghị gia hạn (có thể với thời hạn khác)",
                     openapi_extra=request_schema(ApprovalCreate, required=False))
-async def approve_extension(request_id: int, d: DeliveryDep) -> Response:
+async def approve_extension(request_id: RequestId, d: DeliveryDep) -> Response:
     return _decide(d, request_id, parse_body(ApprovalCreate, d.body))
 
 
 @review_router.post("/extension-requests/{request_id}/refuse", response_model=ExtensionPublic,
                     summary="Không chấp thuận đề nghị gia hạn (kèm lý do)",
                     openapi_extra=request_schema(RefusalCreate))
-async def refuse_extension(request_id: int, d: DeliveryDep) -> Response:
+async def refuse_extension(request_id: RequestId, d: DeliveryDep) -> Response:
     return _decide(d, request_id, parse_body(RefusalCreate, d.body))
 
 

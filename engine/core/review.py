@@ -89,6 +89,17 @@ def review_state(policy: ReviewPolicy, state: InstanceState) -> str | None:
     return None
 
 
+def check_moment(policy: ReviewPolicy, subject: str, at: dt.datetime) -> None:
+    """A step's time may not be before 1 January of the year before the plan's (a typo such
+    as 2004 for 2024), as a completion's may not."""
+    earliest = dt.datetime(policy.plan_year - 1, 1, 1, tzinfo=dt.UTC)
+    if at < earliest:
+        raise ReviewError(subject, "at-too-early", f"thời điểm quá sớm: kế hoạch năm "
+                          f"{policy.plan_year} chỉ nhận thời điểm từ 01/01/"
+                          f"{policy.plan_year - 1} trở đi; kiểm tra lại năm đã nhập",
+                          field="at")
+
+
 def check_reason(subject: str, reason: str | None, *, what: str) -> str:
     """The reason, stripped; ReviewError if it is missing, blank or too long."""
     text = (reason or "").strip()

@@ -40,6 +40,7 @@ from engine.core.review import (
     ReviewPolicy,
     check_extension_decision,
     check_extension_request,
+    check_moment,
     check_reason,
     check_review,
     policy_of,
@@ -156,7 +157,7 @@ def accept_completion(session: Session, *, instance_id: str, actor: str, agency:
 
     `agency` is the deciding agency (None: an operator, who may act for the reviewer).
     """
-    _check_reviewable(session, instance_id, agency)
+    _check_reviewable(session, instance_id, agency, now=now)
     return record_event(session, Event(instance_id, EventKind.ACCEPTED, now, actor, source,
                                        note=note))
 
@@ -166,18 +167,20 @@ def return_completion(session: Session, *, instance_id: str, actor: str, agency:
     """Return a submitted completion with a reason: it no longer counts, and the lead is
     told in its next digest."""
     text = check_reason(instance_id, reason, what="trả lại báo cáo hoàn thành")
-    view = _check_reviewable(session, instance_id, agency)
+    view = _check_reviewable(session, instance_id, agency, now=now)
     after = record_event(session, Event(instance_id, EventKind.RETURNED, now, actor, source,
                                         reason=text))
     _notice(session, view, kind=NOTICE_RETURNED, at=now, actor=actor, reason=text)
     return after
 
 
-def _check_reviewable(session: Session, instance_id: str, agency: str | None) -> InstanceView:
+def _check_reviewable(session: Session, instance_id: str, agency: str | None, *,
+                      now: dt.datetime) -> InstanceView:
     _lock(session, instance_id)
     view = get_instance(session, instance_id)
-    check_review(review_policy(session, view.plan), view.state, instance_id=instance_id,
-                 actor_agency=agency)
+    policy = review_policy(session, view.plan)
+    check_moment(policy, instance_id, now)
+    check_review(policy, view.state, instance_id=instance_id, actor_agency=agency)
     return view
 
 
@@ -199,6 +202,7 @@ def request_extension(session: Session, *, instance_id: str, due: dt.date, reaso
     _lock(session, instance_id)
     view = get_instance(session, instance_id)
     policy = review_policy(session, view.plan)
+    check_moment(policy, instance_id, now)
     zone = _zone(session, view.plan)
     counts = Counter(session.scalars(select(ExtensionRow.state).where(
         ExtensionRow.instance_id == instance_id)))
@@ -237,6 +241,7 @@ def decide_extension(session: Session, *, request_id: int, approve: bool, actor:
     request = get_extension(session, request_id)
     view = get_instance(session, request.instance_id)
     policy = review_policy(session, request.plan)
+    check_moment(policy, f"đề nghị gia hạn số {request_id}", now)
     calendar = _calendar(session, request.plan)
     granted = due and _working_day(calendar, due)
     granted = check_extension_decision(policy, ExtensionDecision(
@@ -280,6 +285,8 @@ def _move_due(session: Session, view: InstanceView, granted: dt.date,
 
 def get_extension(session: Session, request_id: int) -> ExtensionRequest:
     """The request with this id; NotFoundError if there is none."""
+    if not 0 < request_id < 2**63:  # no id outside the stores' 64-bit integers
+        raise NotFoundError("extension request", str(request_id))
     row = session.get(ExtensionRow, request_id, populate_existing=True)
     if row is None:
         raise NotFoundError("extension request", str(request_id))
