@@ -45,6 +45,7 @@ from engine.sweep.outbox import (
     queue,
     read_directories,
 )
+from engine.sweep.reviews import add_review_notes
 
 log = logging.getLogger(__name__)
 # Message-IDs are fixed when a digest is queued; ".invalid" (RFC 2606) can name no real host.
@@ -105,6 +106,8 @@ def _sweep(session: Session, *, now: dt.datetime, plan: str | None,
              for p, loaded in plans.items()}
     notices = list(notified(session, plans, names, sweep_id=sweep_id, now=now))
     digests = build_digests_by_directory(notices, plans, directories, infos, now=now)
+    digests = add_review_notes(session, digests, plans, directories, infos, names,
+                               sweep_id=sweep_id, now=now)
     queue(session, digests, sweep_id=sweep_id, now=now, domain=domain)
     recipients = tuple(d.recipient.agency for listed in digests.values() for d in listed)
     escalations = sum(reached.values())
