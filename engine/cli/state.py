@@ -93,11 +93,8 @@ def register_cli(sub: Any) -> None:
     p = sub.add_parser("report", help="completion report of a plan for a period")
     p.add_argument("--plan", required=True)
     p.add_argument("--period", required=True, help="2024-Q1, 2024-H1, 2024-9M, 2024 or 2024-03")
-    p.add_argument("--format", choices=("table", "json", "csv", "xlsx", "html", "docx"),
-                   default="table", help="docx: the report as the standing unit sends it "
-                   "(Decree 30/2020 layout)")
-    p.add_argument("-o", "--output", type=Path,
-                   help="file to write (required for xlsx, html and docx)")
+    p.add_argument("--format", choices=("table", "json", "csv", *FILE_FORMATS), default="table")
+    p.add_argument("-o", "--output", type=Path, help="file to write (xlsx, html, docx: required)")
     p.add_argument("--as-of", help="take status at this date instead of the period's end")
     p.set_defaults(command=cmd_report, read_only=True)  # (see cli.require_database)
 
