@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.api.delivery import DeliveryRoutes, problem_reply
+from engine.api.review_routes import review_router
 from engine.api.routes import ApiState, deliveries, health_router, router
 from engine.api.wal import start_checkpoints
 from engine.core.errors import KehoachError
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.kehoach = state
     app.include_router(deliveries)
     app.include_router(router)
+    app.include_router(review_router)
     app.include_router(health_router)
     app.add_middleware(DeliveryRoutes, state=state)  # deliveries skip FastAPI's routing
 

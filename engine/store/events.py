@@ -80,7 +80,8 @@ _LOAD = (
            InstanceRow.period, InstanceRow.printed_due, InstanceRow.due_date,
            InstanceRow.due_at, InstanceRow.target, InstanceRow.completed_at,
            InstanceRow.progress, InstanceRow.waived_at, InstanceRow.waived_reason,
-           PlanRow.timezone, PlanRow.spec_hash, InstanceRow.completed_on)
+           PlanRow.timezone, PlanRow.spec_hash, InstanceRow.completed_on, InstanceRow.review,
+           InstanceRow.original_due_date)
     .join(PlanRow, PlanRow.id == InstanceRow.plan_id)
     .where(InstanceRow.id == bindparam("instance_id")))
 _LOAD_INSTANCE = Prepared(_LOAD)
@@ -89,7 +90,7 @@ _FIND_ID = Prepared(select(InstanceRow.id).where(
     InstanceRow.plan_id == bindparam("plan"), InstanceRow.task_id == bindparam("task"),
     InstanceRow.agency_id == bindparam("agency"), InstanceRow.period == bindparam("period")))
 _STATE_COLUMNS = ("completed_at", "completed_on", "completed_wd", "progress", "waived_at",
-                  "waived_reason")
+                  "waived_reason", "review")
 # The working-day ordinal of the completion date is looked up inside the UPDATE.
 _WRITE_STATE = Prepared(
     update(InstanceRow).where(InstanceRow.id == bindparam("instance_id"))
@@ -98,7 +99,7 @@ _WRITE_STATE = Prepared(
                  WorkdayRow.plan_id == InstanceRow.plan_id,
                  WorkdayRow.day == bindparam("completed_on")).scalar_subquery()}))
 _EVENT_COLUMNS = ("plan_id", "instance_id", "kind", "at", "recorded_at", "actor", "source",
-                  "count", "evidence_url", "note", "reason")
+                  "count", "evidence_url", "note", "reason", "due_on")
 _APPEND_EVENT = Prepared(insert(EventRow).values({c: bindparam(c) for c in _EVENT_COLUMNS}))
 
 
@@ -132,7 +133,8 @@ def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
     cursor.execute(_WRITE_STATE, {
         "instance_id": before.id, "completed_at": state.completed_at,
         "completed_on": completed_on, "progress": state.progress,
-        "waived_at": state.waived_at, "waived_reason": state.waived_reason})
+        "waived_at": state.waived_at, "waived_reason": state.waived_reason,
+        "review": state.review})
     cursor.execute(_APPEND_EVENT, _event_values(before.plan, event))
     if completed_on != was_completed_on:  # relative deadlines count from this day
         follow_predecessor(cursor, plan=before.plan, spec_hash=spec_hash, timezone=timezone,
@@ -200,9 +202,11 @@ def _loaded(cursor: Cursor, load: Prepared, instance_id: str,
     if row is None:
         raise NotFoundError("instance", instance_id)
     (found, plan, task, agency, period, printed_due, due_date, due_at, target, completed_at,
-     progress, waived_at, waived_reason, timezone, spec_hash, completed_on) = row
+     progress, waived_at, waived_reason, timezone, spec_hash, completed_on, review,
+     original_due_date) = row
     state = InstanceState(completed_at=completed_at, progress=progress, waived_at=waived_at,
-                          waived_reason=waived_reason)
+                          waived_reason=waived_reason, review=review,
+                          extended_due=due_date if original_due_date is not None else None)
     return InstanceView(found, plan, task, agency, period, printed_due, due_date, due_at,
                         target, state), (timezone, spec_hash, completed_on)
 
@@ -229,9 +233,9 @@ def _event_values(plan_id: str, e: Event) -> dict[str, Any]:
     return {"plan_id": plan_id, "instance_id": e.instance_id, "kind": e.kind.value,
             "at": e.at, "recorded_at": utc_now(), "actor": e.actor, "source": e.source,
             "count": e.count, "evidence_url": e.evidence_url, "note": e.note,
-            "reason": e.reason}
+            "reason": e.reason, "due_on": e.due_on}
 
 
 def _event(r: EventRow) -> Event:
     return Event(r.instance_id, EventKind(r.kind), r.at, r.actor, r.source, r.count,
-                 r.evidence_url, r.note, r.reason)
+                 r.evidence_url, r.note, r.reason, r.due_on)

@@ -251,6 +251,12 @@ def _in_window(win: Period, *, sqlite: bool) -> Any:
     return or_(printed, unprinted, and_(c.printed_due.is_(None), c.due_date.is_(None)))
 
 
+def window_filter(win: Period, *, sqlite: bool) -> Any:
+    """The scope test of a reporting window (see _in_window), for the other figures of a
+    report (engine.store.review) to count the same instances."""
+    return _in_window(win, sqlite=sqlite)
+
+
 def _collect(value: Any, *, sqlite: bool) -> Any:
     """A group's values as one column, nulls kept: JSON-ish text on SQLite, an array on
     PostgreSQL."""
