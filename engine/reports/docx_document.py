@@ -17,7 +17,7 @@ from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -279,6 +279,14 @@ def _targets(document: Any, report: Report) -> None:
 
 
 def _extensions(document: Any, report: Report) -> None:
+    counts = report.review
+    by = "; ".join(f"{name}: {format_number(n)}" for name, n in counts.by_approver.items())
+    _paragraph(document, f"Có {format_number(counts.extended)} đầu việc được gia hạn (người "
+                         f"gia hạn: {by}). Tổng số đề nghị gia hạn: "
+                         f"{format_number(counts.requests)}, trong đó chấp thuận "
+                         f"{format_number(counts.approved)}, không chấp thuận "
+                         f"{format_number(counts.refused)}, đang chờ "
+                         f"{format_number(counts.pending)}.")
     rows = [[str(n), e.title, e.agency, format_date(e.previous_due), format_date(e.new_due),
              f"{e.granted_by} ({format_date(e.granted_on)})"]
             for n, e in enumerate(report.extensions, 1)]
@@ -286,9 +294,14 @@ def _extensions(document: Any, report: Report) -> None:
 
 
 def _returns(document: Any, report: Report) -> None:
+    counts = report.review
+    _paragraph(document, f"Có {format_number(counts.returns)} lượt báo cáo hoàn thành bị trả "
+                         f"lại ({format_number(counts.returned_instances)} đầu việc), trong đó "
+                         f"{format_number(counts.open_after_return)} đầu việc chưa báo cáo "
+                         f"hoàn thành lại đến ngày {format_date(report.as_of)}.")
     rows = [[str(n), r.title, r.agency, format_date(r.completed_on), format_date(r.returned_on),
              r.returned_by, r.reason] for n, r in enumerate(report.returns, 1)]
-    _table(document, RETURN_HEADERS, rows, widths=[12, 37, 28, 22, 22, 22, 22])
+    _table(document, RETURN_HEADERS, rows, widths=[12, 35, 26, 24, 24, 22, 22])
 
 
 def _overdue(document: Any, report: Report) -> None:
@@ -309,6 +322,7 @@ def _overdue(document: Any, report: Report) -> None:
 def _table(document: Any, headers: Sequence[str], rows: Sequence[Sequence[str]], *,
            widths: Sequence[float]) -> Any:
     """A bordered table in 12 pt, its header row bold and repeated on every page."""
+    document.paragraphs[-1].paragraph_format.keep_with_next = True  # its lead-in stays with it
     table = document.add_table(rows=1, cols=len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -317,6 +331,7 @@ def _table(document: Any, headers: Sequence[str], rows: Sequence[Sequence[str]],
     header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     for cell, text in zip(header.cells, headers, strict=True):
         _cell(cell, text, bold=True, align=CENTER)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     for values in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, values, strict=True):

@@ -18,6 +18,16 @@ from sqlalchemy.orm import Session
 from engine.core.spec import GROUP_PREFIX
 from engine.core.status import STATUS_LABELS_VI, Status
 from engine.core.yamltext import load_sections
+from engine.reports.lines import (
+    ExtensionLine,
+    Figures,
+    Letterhead,
+    OverdueLine,
+    ReturnLine,
+    ReviewCounts,
+    TargetLine,
+)
+from engine.reports.review_section import review_section
 from engine.reports.vietnamese import vietnamese_sort_key
 from engine.store.events import NotFoundError
 from engine.store.metrics import MetricRow, end_of_window, lag_rank, rollup, window
@@ -30,114 +40,8 @@ HEADERS_VI = ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối h�
 AGENCY_HEADERS_VI = ["Xếp hạng", "Cơ quan", "Số đầu việc", *[STATUS_LABELS_VI[s] for s in Status],
                      "Tỷ lệ hoàn thành", "Tỷ lệ đúng hạn", "Số ngày trễ (trung vị)",
                      "Số ngày trễ (nhiều nhất)"]
-__all__ = ["Report", "build_report", "vietnamese_sort_key"]
-
-
-@dataclass(frozen=True)
-class Letterhead:
-    """Who issues the report: the governing body over the standing unit, and where."""
-
-    issuer: str      # "Ủy ban nhân dân thành phố Hà Nội"
-    issuer_short: str  # "UBND Thành phố"
-    unit: str        # the plan's monitor, the standing unit that drafts the report
-    unit_abbr: str   # "SNV", for the number line "Số: .../BC-SNV"
-    city: str        # the place on the date line
-
-    def to_json(self) -> dict[str, str]:
-        return {"issuer": self.issuer, "issuer_short": self.issuer_short, "unit": self.unit,
-                "unit_abbr": self.unit_abbr, "city": self.city}
-
-
-@dataclass(frozen=True)
-class Figures:
-    """The four-way counts over a span of printed deadlines, status as of the report's time."""
-
-    start: dt.date
-    end: dt.date
-    row: MetricRow
-
-    def to_json(self) -> dict[str, Any]:
-        return {"window": [self.start.isoformat(), self.end.isoformat()], **self.row.to_json()}
-
-
-@dataclass(frozen=True)
-class OverdueLine:
-    """An instance past its deadline and not done at the report's time."""
-
-    instance: str
-    task: str
-    title: str
-    agency: str
-    printed_due: dt.date | None
-    due: dt.date | None
-    days_late: int | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"instance": self.instance, "task": self.task, "title": self.title,
-                "agency": self.agency,
-                "printed_due": _iso(self.printed_due), "due": _iso(self.due),
-                "days_late": self.days_late}
-
-
-@dataclass(frozen=True)
-class TargetLine:
-    """A task with a numeric target: how much of it the window's instances reached."""
-
-    task: str
-    title: str
-    unit: str
-    target: int
-    reached: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.reached / self.target if self.target else None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"task": self.task, "title": self.title, "unit": self.unit,
-                "target": self.target, "reached": self.reached, "rate": self.rate}
-
-
-@dataclass(frozen=True)
-class ExtensionLine:
-    """A deadline extended ("được gia hạn") within the window, and who granted it."""
-
-    instance: str
-    title: str
-    agency: str
-    previous_due: dt.date | None
-    new_due: dt.date | None
-    granted_by: str
-    granted_on: dt.date
-    reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"instance": self.instance, "title": self.title, "agency": self.agency,
-                "previous_due": _iso(self.previous_due), "new_due": _iso(self.new_due),
-                "granted_by": self.granted_by, "granted_on": self.granted_on.isoformat(),
-                "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class ReturnLine:
-    """A completion sent back ("trả lại") by a reviewer within the window."""
-
-    instance: str
-    title: str
-    agency: str
-    completed_on: dt.date | None
-    returned_by: str
-    returned_on: dt.date
-    reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"instance": self.instance, "title": self.title, "agency": self.agency,
-                "completed_on": _iso(self.completed_on), "returned_by": self.returned_by,
-                "returned_on": self.returned_on.isoformat(), "reason": self.reason}
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day is not None else None
+__all__ = ["ExtensionLine", "Figures", "Letterhead", "OverdueLine", "Report", "ReturnLine",
+           "ReviewCounts", "TargetLine", "build_report", "vietnamese_sort_key"]
 
 
 @dataclass
@@ -167,6 +71,7 @@ class Report:
     targets: list[TargetLine] = field(default_factory=list)
     extensions: list[ExtensionLine] = field(default_factory=list)
     returns: list[ReturnLine] = field(default_factory=list)
+    review: ReviewCounts = field(default_factory=ReviewCounts)
 
     @property
     def by_completion(self) -> list[tuple[str, MetricRow]]:
@@ -191,7 +96,8 @@ class Report:
                 "in_period": self.in_period.to_json() if self.in_period else None,
                 "cumulative": self.cumulative.to_json() if self.cumulative else None,
                 "overdue": each(self.overdue), "targets": each(self.targets),
-                "extensions": each(self.extensions), "returns": each(self.returns)}
+                "extensions": each(self.extensions), "returns": each(self.returns),
+                "review": self.review.to_json()}
 
 
 def build_report(session: Session, *, plan: str, period: str,
@@ -220,6 +126,8 @@ def build_report(session: Session, *, plan: str, period: str,
     report.in_period, report.cumulative = _spans(session, report, kind=win.kind)
     titles = {t.id: t.title for t in task_rows}
     report.overdue = _overdue(session, report, titles=titles, names=names)
+    report.review, report.extensions, report.returns = review_section(
+        session, plan=plan, period=period, as_of=as_of, titles=titles, names=names)
     report.targets = [TargetLine(t.id, t.title, t.target_unit or "", t.target_count * row.total,
                                  round((row.target_progress or 0) * t.target_count * row.total))
                       for t, (_, row) in zip(task_rows, tasks, strict=True)
