@@ -194,6 +194,12 @@ def test_agencies_rank_by_completion_with_directory_names(made: dict[str, Any]) 
     assert [r[1] for r in rows[1:]] and set(r[1] for r in rows[1:]) == set(by_name)
     rates = [by_name[r[1]]["completion_rate"] or 0.0 for r in rows[1:]]
     assert rates == sorted(rates, reverse=True)
+    # Equal rates share a rank: "1, 2, 3, 3, 3, ..., 22"; the next rank counts them all.
+    ranks = [int(r[0]) for r in rows[1:]]
+    assert ranks[0] == 1 and ranks == sorted(ranks) and len(set(ranks)) < len(ranks)
+    for before, after, n in zip(rows[1:], rows[2:], range(2, len(rows)), strict=False):
+        same = before[5:] == after[5:]
+        assert int(after[0]) == (int(before[0]) if same else n), (before, after)
     first = by_name[rows[1][1]]
     assert rows[1][2:] == [format_number(first["total"]),
                            format_number(first["counts"]["done_on_time"]

@@ -261,14 +261,14 @@ def _figures_sentence(when: str, span: Figures) -> str:
 
 
 def _ranking(document: Any, report: Report) -> None:
-    _paragraph(document, "Các cơ quan xếp theo tỷ lệ hoàn thành (cao trước), cùng tỷ lệ thì "
-                         "theo tỷ lệ đúng hạn, rồi theo tên:")
+    _paragraph(document, "Các cơ quan xếp theo tỷ lệ hoàn thành (cao trước), rồi theo tỷ lệ "
+                         "hoàn thành đúng hạn; cùng tỷ lệ thì cùng hạng, kể theo tên:")
     rows = [[str(n), name, format_number(row.total),
              format_number(row.counts[Status.DONE_ON_TIME] + row.counts[Status.DONE_LATE]),
              format_number(row.counts[Status.OVERDUE]), format_rate(row.completion_rate),
              format_rate(row.on_time_rate)]
-            for n, (name, row) in enumerate(report.by_completion, 1)]
-    _table(document, RANKING_HEADERS, rows, widths=[14, 55, 18, 20, 20, 19, 19])
+            for n, name, row in report.by_completion]
+    _table(document, RANKING_HEADERS, rows, widths=[14, 62, 17, 18, 20, 17, 17])
 
 
 def _targets(document: Any, report: Report) -> None:

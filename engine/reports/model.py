@@ -74,13 +74,21 @@ class Report:
     review: ReviewCounts = field(default_factory=ReviewCounts)
 
     @property
-    def by_completion(self) -> list[tuple[str, MetricRow]]:
-        """The agencies, highest completion rate first (then on time, then by name)."""
-        def key(item: tuple[str, MetricRow]) -> tuple[float, float, Any]:
-            rate, on_time = item[1].completion_rate, item[1].on_time_rate
+    def by_completion(self) -> list[tuple[int, str, MetricRow]]:
+        """The agencies ranked by completion rate (highest first), then on-time rate; equal
+        rates share a rank ("1, 2, 2, 4"), and are listed by name."""
+        def rates(row: MetricRow) -> tuple[float, float]:
+            rate, on_time = row.completion_rate, row.on_time_rate
             return (-(rate if rate is not None else -1.0),
-                    -(on_time if on_time is not None else -1.0), vietnamese_sort_key(item[0]))
-        return sorted(self.agencies, key=key)
+                    -(on_time if on_time is not None else -1.0))
+
+        ordered = sorted(self.agencies,
+                         key=lambda item: (rates(item[1]), vietnamese_sort_key(item[0])))
+        ranked: list[tuple[int, str, MetricRow]] = []
+        for n, (name, row) in enumerate(ordered, 1):
+            tied = ranked and rates(ranked[-1][2]) == rates(row)
+            ranked.append((ranked[-1][0] if tied else n, name, row))
+        return ranked
 
     def to_json(self) -> dict[str, Any]:
         def each(items: list[Any]) -> list[dict[str, Any]]:
