@@ -137,7 +137,7 @@ def test_the_headings_name_each_part_and_skip_the_empty_ones(made: dict[str, Any
 def test_the_period_and_cumulative_figures_are_the_json_reports(made: dict[str, Any]) -> None:
     report = made["2024-H1"]
     rows = table_headed(Document(str(made["2024-H1.docx"])), "Chỉ tiêu",
-                        "Trong kỳ (01/04/2024 - 30/06/2024)")
+                        "Quý II năm 2024 (01/04/2024 - 30/06/2024)")
     assert rows[0][2] == "Lũy kế từ đầu năm (01/01/2024 - 30/06/2024)"
     by_label = {row[0]: row[1:] for row in rows[1:]}
     months = [made[m]["total"]["counts"] for m in ("2024-04", "2024-05", "2024-06")]
@@ -162,7 +162,7 @@ def test_the_year_shows_thousands_with_a_dot(made: dict[str, Any]) -> None:
     year = made["2024"]
     assert year["total"]["total"] == 1009
     rows = table_headed(Document(str(made["2024.docx"])), "Chỉ tiêu",
-                        "Trong kỳ (01/10/2024 - 31/12/2024)")
+                        "Quý IV năm 2024 (01/10/2024 - 31/12/2024)")
     assert rows[1] == ["Tổng số đầu việc", format_number(year["in_period"]["total"]), "1.009"]
 
 

@@ -26,10 +26,12 @@ from docx.shared import Mm, Pt
 from engine.core.status import STATUS_LABELS_VI, Status
 from engine.reports.model import Figures, Letterhead, Report
 from engine.reports.vietnamese import (
+    capital,
     format_date,
     format_number,
     format_rate,
     period_name,
+    span_name,
     upper_vi,
 )
 
@@ -231,11 +233,14 @@ def _paragraph(document: Any, text: str, *, italic: bool = False) -> Any:
 
 def _figures(document: Any, report: Report) -> None:
     spans = [s for s in (report.in_period, report.cumulative) if s is not None]
+    proper = span_name(report.in_period.start, report.in_period.end) if report.in_period \
+        else "trong kỳ"
     if report.in_period is not None:
-        _paragraph(document, _figures_sentence("Trong kỳ", report.in_period))
+        when = proper if proper.startswith("trong") else f"trong {proper}"
+        _paragraph(document, _figures_sentence(capital(when), report.in_period))
     if report.cumulative is not None and report.cumulative != report.in_period:
         _paragraph(document, _figures_sentence("Lũy kế từ đầu năm", report.cumulative))
-    names = ["Trong kỳ", "Lũy kế từ đầu năm"]
+    names = [capital(proper), "Lũy kế từ đầu năm"]
     headers = ["Chỉ tiêu", *[f"{name} ({format_date(s.start)} - {format_date(s.end)})"
                              for name, s in zip(names, spans, strict=False)]]
     rows = [[label, *[format_number(s.row.total if status is None else s.row.counts[status])

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from engine.core.status import STATUS_LABELS_VI, Status
 from engine.reports.model import Report, build_report, percent
 from engine.reports.vietnamese import (
+    capital,
     format_date,
     format_number,
     format_rate,
+    span_name,
     vietnamese_sort_key,
 )
 from engine.store.metrics import MetricRow, rollup
@@ -66,8 +68,8 @@ def render_html(session: Session, report: Report) -> str:
         burnup=_burnup_svg(session, plan=plan, year=row.year, until=report.as_of.astimezone(tz)),
         lagging=report.agencies[:15], pct=percent, rate=format_rate, day=format_date,
         num=format_number,
-        spans=[(name, span) for name, span in (("Trong kỳ", report.in_period),
-                                               ("Lũy kế từ đầu năm", report.cumulative)) if span],
+        spans=[(capital(span_name(span.start, span.end)) if n == 0 else "Lũy kế từ đầu năm",
+                span) for n, span in enumerate((report.in_period, report.cumulative)) if span],
         generated=report.as_of.astimezone(tz))
 
 

@@ -72,6 +72,27 @@ def period_name(label: str) -> str:
     return f"năm {year}"
 
 
+def span_name(start: dt.date, end: dt.date) -> str:
+    """A span of whole months as a report names it ("quý II năm 2024", "tháng 3 năm 2024",
+    "6 tháng cuối năm 2024"); any other span: "trong kỳ"."""
+    next_day = end + dt.timedelta(days=1)
+    months = (next_day.year - start.year) * 12 + next_day.month - start.month
+    if start.day != 1 or next_day.day != 1 or start.year != end.year:
+        return "trong kỳ"
+    if months == 3 and start.month % 3 == 1:
+        return period_name(f"{start.year}-Q{start.month // 3 + 1}")
+    if months == 1:
+        return period_name(f"{start.year}-{start.month:02d}")
+    if months == 6 and start.month in (1, 7):
+        return period_name(f"{start.year}-H{1 if start.month == 1 else 2}")
+    return "trong kỳ"
+
+
+def capital(text: str) -> str:
+    """The first letter upper-cased, the rest kept ("quý II" -> "Quý II", not "Quý ii")."""
+    return text[:1].upper() + text[1:]
+
+
 def upper_vi(text: str) -> str:
     """Upper case with the marks kept ("Sở Nội vụ" -> "SỞ NỘI VỤ"), for document headers."""
     return unicodedata.normalize("NFC", text).upper()

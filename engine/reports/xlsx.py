@@ -14,6 +14,7 @@ from engine.reports.model import (
     agency_line,
     task_line,
 )
+from engine.reports.vietnamese import capital, span_name
 
 SPAN_HEADERS_VI = ["Chỉ tiêu", "Trong kỳ", "Lũy kế từ đầu năm"]
 OVERDUE_HEADERS_VI = ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời hạn theo Kế hoạch",
@@ -73,7 +74,8 @@ def _span_sheet(book: Any, report: Report, title: str) -> None:
     sheet.append([f"{title} — số liệu trong kỳ và lũy kế"])
     sheet.append(["", *[f"từ {s.start:%d/%m/%Y} đến {s.end:%d/%m/%Y}" if s else ""
                         for s in spans]])
-    sheet.append(SPAN_HEADERS_VI)
+    names = [capital(span_name(report.in_period.start, report.in_period.end))]
+    sheet.append([SPAN_HEADERS_VI[0], *names, SPAN_HEADERS_VI[2]][:len(spans) + 1])
     sheet.append(["Tổng số đầu việc", *[s.row.total if s else None for s in spans]])
     for status in Status:
         sheet.append([STATUS_LABELS_VI[status], *[s.row.counts[status] if s else None
