@@ -282,3 +282,12 @@ def test_the_first_page_renders_as_an_a4_png(made: dict[str, Any], tmp_path: Pat
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # text, not a blank page
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert abs(width - 496) <= 1 and abs(height - 702) <= 1  # A4 at 60 dpi
+
+
+def test_docx_without_a_file_is_refused(capsys: pytest.CaptureFixture[str],
+                                        made: dict[str, Any],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEHOACH_HOME", str(made["home"]))
+    monkeypatch.delenv("KEHOACH_DATABASE_URL", raising=False)
+    assert main(["report", "--plan", PLAN, "--period", "2024-Q1", "--format", "docx"]) == 1
+    assert "--format docx writes a file: give it with -o FILE.docx" in capsys.readouterr().err
