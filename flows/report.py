@@ -11,8 +11,10 @@ from prefect import flow, get_run_logger, task
 from sqlalchemy import select
 
 from engine.core.status import STATUS_LABELS_VI, Status
-from engine.reports.html_page import build_html_report
-from engine.reports.model import Report, build_report, percent, write_xlsx
+from engine.reports.docx_document import write_docx
+from engine.reports.html_page import render_html
+from engine.reports.model import Report, build_report, percent
+from engine.reports.xlsx import write_xlsx
 from engine.settings import Settings
 from engine.store.database import utc_now
 from engine.store.queries import require_plan
@@ -46,14 +48,16 @@ def build_reports(plan: str, period: str, folder: str) -> tuple[Report, list[str
     try:
         with store.transaction() as tx:
             report = build_report(tx, plan=plan, period=period)
-            html = build_html_report(tx, plan=plan, period=period)
+            html = render_html(tx, report)
     finally:
         store.close()
     xlsx = target / f"bao-cao-{plan}-{period}.xlsx"
     write_xlsx(report, xlsx)
     page = target / f"bao-cao-{plan}-{period}.html"
     page.write_text(html, encoding="utf-8")
-    return report, [str(xlsx), str(page)]
+    document = target / f"bao-cao-{plan}-{period}.docx"
+    write_docx(report, document)
+    return report, [str(xlsx), str(page), str(document)]
 
 
 @task(name="send period reports", retries=3, retry_delay_seconds=[10, 60, 300])
@@ -65,7 +69,8 @@ def send_reports(plan: str, report: Report, files: list[str], via: Via | None = 
     settings = Settings()
     to, cc = _recipients(plan)
     mime = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ".html": "text/html"}
+            ".html": "text/html",
+            ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
     attachments = [Attachment(Path(f).name, Path(f).read_bytes(), mime[Path(f).suffix])
                    for f in files]
     subject = (f"[kehoach] Báo cáo kỳ {report.period}: Kế hoạch {report.number or report.plan}"
@@ -107,7 +112,8 @@ def _summary_text(report: Report) -> str:
     lines += [f"{n}. {name}: {row.counts[Status.OVERDUE]} nhiệm vụ quá hạn chưa hoàn thành"
               for n, (name, row) in enumerate(report.agencies[:10], 1)
               if row.counts[Status.OVERDUE]]
-    lines += ["", "Chi tiết trong tệp đính kèm (XLSX theo mẫu phụ lục, HTML có biểu đồ)."]
+    lines += ["", "Chi tiết trong tệp đính kèm (XLSX theo mẫu phụ lục, HTML có biểu đồ, "
+              "DOCX là dự thảo báo cáo theo thể thức văn bản hành chính)."]
     return "\n".join(lines)
 
 
@@ -116,7 +122,7 @@ def _summary_text(report: Report) -> str:
 def period_report_flow(plan: str, window: str | None = None, period: str | None = None,
                        send: bool = True, folder: str | None = None,
                        via: Via | None = None) -> dict[str, Any]:
-    """Build the XLSX and HTML reports of `plan` for a cumulative window and send them.
+    """Build the XLSX, HTML and DOCX reports of `plan` for a cumulative window and send them.
 
     Args:
         plan: the plan id.

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from prefect.client.orchestration import get_client
 from prefect.testing.utilities import prefect_test_harness
@@ -120,11 +121,17 @@ def test_period_report_flow_builds_the_files_and_mails_monitor_and_issuer(home: 
         result = period_report_flow(PLAN, window="Q1")
         (mail,) = [m for _, _, m in sink.envelopes]
     assert result["period"] == "2024-Q1"
-    xlsx, html = (Path(f) for f in result["files"])
+    xlsx, html, document = (Path(f) for f in result["files"])
     assert load_workbook(xlsx)["Nhiệm vụ"]["A3"].value == "STT"
     assert "Bản đồ nhiệt" in html.read_text("utf-8")
+    paragraphs = [p.text for p in Document(str(document)).paragraphs if p.text]
+    assert paragraphs[0] == "BÁO CÁO" and "quý I năm 2024" in paragraphs[1]
     assert "so-noi-vu@" in str(mail["To"]) and "ubnd-tp@" in str(mail["Cc"])
     assert "Báo cáo kỳ 2024-Q1" in str(mail["Subject"])
     names = sorted(part.get_filename() for part in mail.iter_attachments())
-    assert names == [html.name, xlsx.name]
+    assert names == [document.name, html.name, xlsx.name]
+    (attached,) = [p for p in mail.iter_attachments() if p.get_filename() == document.name]
+    assert attached.get_content_type() == ("application/vnd.openxmlformats-officedocument."
+                                           "wordprocessingml.document")
+    assert attached.get_content() == document.read_bytes()
     assert f"report-{PLAN}-2024-q1" in artifact_keys()

@@ -12,8 +12,10 @@ import pytest
 from openpyxl import load_workbook
 
 from engine.core.status import Event, EventKind
+from engine.reports.csv_text import to_csv
 from engine.reports.html_page import build_html_report
-from engine.reports.model import build_report, to_csv, vietnamese_sort_key, write_xlsx
+from engine.reports.model import build_report, vietnamese_sort_key
+from engine.reports.xlsx import write_xlsx
 from engine.store.database import Store
 from engine.store.events import record_event
 from tests.test_store import PLAN, register

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +20,10 @@ from engine.core.compile import compile_plan
 from engine.core.errors import KehoachError
 from engine.core.status import STATUS_LABELS_VI, Event, EventKind, Status
 from engine.loader import load_plan, read_text
-from engine.reports.html_page import build_html_report
-from engine.reports.model import build_report, task_line, to_csv, write_xlsx
+from engine.reports.csv_text import to_csv
+from engine.reports.html_page import render_html
+from engine.reports.model import build_report, task_line
+from engine.reports.xlsx import write_xlsx
 from engine.store.database import Store, open_store, utc_now
 from engine.store.events import (
     CLOCK_SKEW,
@@ -34,6 +37,7 @@ from engine.store.queries import count_by_status, instance_statuses, require_pla
 from engine.store.registry import RegistrationDiff, register_plan
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+FILE_FORMATS = ("xlsx", "html", "docx")  # the report formats written only to a file
 
 
 class InputError(KehoachError, ValueError):
@@ -59,8 +63,8 @@ def register_cli(sub: Any) -> None:
     p = sub.add_parser("report", help="completion report of a plan for a period")
     p.add_argument("--plan", required=True)
     p.add_argument("--period", required=True, help="2024-Q1, 2024-H1, 2024-9M, 2024 or 2024-03")
-    p.add_argument("--format", choices=("table", "json", "csv", "xlsx", "html"), default="table")
-    p.add_argument("-o", "--output", type=Path, help="file to write (required for xlsx and html)")
+    p.add_argument("--format", choices=("table", "json", "csv", *FILE_FORMATS), default="table")
+    p.add_argument("-o", "--output", type=Path, help="file to write (xlsx, html, docx: required)")
     p.add_argument("--as-of", help="take status at this date instead of the period's end")
     p.set_defaults(command=cmd_report, read_only=True)  # (see cli.require_database)
 
@@ -276,22 +280,21 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    if args.format in ("xlsx", "html") and args.output is None:
+    if args.format in FILE_FORMATS and args.output is None:
         raise InputError(f"--format {args.format} writes a file: give it with "
                          f"-o FILE.{args.format}")
     as_of = parse_moment(args.as_of, option="--as-of", end_of_day=True) if args.as_of else None
     with _store().transaction() as tx:
         report = build_report(tx, plan=args.plan, period=args.period, as_of=as_of)
         _check_period_year(tx, report)
-        html = (build_html_report(tx, plan=args.plan, period=args.period, as_of=as_of)
-                if args.format == "html" else None)
+        html = render_html(tx, report) if args.format == "html" else None
     output: Path | None = args.output
-    if html is not None and output is not None:
-        write_output(output, lambda path: path.write_text(html, encoding="utf-8"))
-        out.print(f"wrote {output}")
-        return EXIT_OK
-    if args.format == "xlsx" and output is not None:
-        write_output(output, lambda path: write_xlsx(report, path))
+    if output is not None and args.format in FILE_FORMATS:
+        writers: dict[str, Callable[[Path], object]] = {
+            "html": lambda path: path.write_text(html or "", encoding="utf-8"),
+            "xlsx": lambda path: write_xlsx(report, path),
+            "docx": lambda path: _write_docx(report, path)}
+        write_output(output, writers[args.format])
         out.print(f"wrote {output}")
         return EXIT_OK
     text = (json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
@@ -304,6 +307,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _write_docx(report: Any, path: Path) -> None:
+    # python-docx (and lxml) load only when a DOCX is asked for: every command imports this.
+    from engine.reports.docx_document import write_docx
+
+    write_docx(report, path)
 
 
 def _check_period_year(tx: Any, report: Any) -> None:

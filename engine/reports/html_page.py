@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.core.status import STATUS_LABELS_VI, Status
-from engine.reports.model import Report, build_report, percent, vietnamese_sort_key
+from engine.reports.model import Report, build_report, percent
+from engine.reports.vietnamese import (
+    capital,
+    format_date,
+    format_number,
+    format_rate,
+    span_name,
+    vietnamese_sort_key,
+)
 from engine.store.metrics import MetricRow, rollup
 from engine.store.queries import require_plan
 from engine.store.tables import AgencyRow, InstanceRow
@@ -40,7 +48,12 @@ class HeatCell:
 def build_html_report(session: Session, *, plan: str, period: str,
                       as_of: dt.datetime | None = None) -> str:
     """The HTML report of `plan` for the window `period` (see engine.store.metrics.window)."""
-    report = build_report(session, plan=plan, period=period, as_of=as_of)
+    return render_html(session, build_report(session, plan=plan, period=period, as_of=as_of))
+
+
+def render_html(session: Session, report: Report) -> str:
+    """`report` as HTML; the session gives only what the charts draw (months, burn-up)."""
+    plan = report.plan
     row = require_plan(session, plan)
     tz = ZoneInfo(row.timezone)
     months = [f"{row.year}-{m:02d}" for m in range(1, report.window_end.month + 1)]
@@ -53,7 +66,10 @@ def build_html_report(session: Session, *, plan: str, period: str,
         report=report, statuses=list(Status), labels=STATUS_LABELS_VI, colours=COLOURS, inks=INKS,
         months=months, heat=heat, agencies=agencies, names=names,
         burnup=_burnup_svg(session, plan=plan, year=row.year, until=report.as_of.astimezone(tz)),
-        lagging=report.agencies[:15], pct=percent,
+        lagging=report.agencies[:15], pct=percent, rate=format_rate, day=format_date,
+        num=format_number,
+        spans=[(capital(span_name(span.start, span.end)) if n == 0 else "Lũy kế từ đầu năm",
+                span) for n, span in enumerate((report.in_period, report.cumulative)) if span],
         generated=report.as_of.astimezone(tz))
 
 
@@ -105,4 +121,4 @@ def _burnup_svg(session: Session, *, plan: str, year: int, until: dt.datetime) -
 
 
 
-__all__ = ["Report", "build_html_report"]
+__all__ = ["Report", "build_html_report", "render_html"]
