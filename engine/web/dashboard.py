@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine.core.status import Status
 from engine.reports.html_page import HeatCell, _burnup_svg, _heat_map
 from engine.reports.model import vietnamese_sort_key
-from engine.store.metrics import MetricRow, end_of_window, rollup, window
+from engine.store.metrics import MetricRow, rollup, window
 from engine.store.queries import require_plan
 from engine.store.tables import AgencyRow, EventRow, PlanRow, TaskRow
 
@@ -68,12 +68,13 @@ def current_period(year: int, now: dt.datetime, zone: ZoneInfo) -> str:
 
 def build_dashboard(session: Session, *, plan: str, period: str,
                     now: dt.datetime) -> Dashboard:
-    """The dashboard of `plan` for the window `period`, status as of `now` (or the window's
-    end, if it is over)."""
+    """The dashboard of `plan` for the window `period`: the instances the window's report
+    counts, with their status as of `now` (live, unlike the report, which takes a past
+    window's status at its end: a late completion shows here at once)."""
     row = require_plan(session, plan)
     zone = ZoneInfo(row.timezone)
     win = window(row.year, period)
-    as_of = min(now, end_of_window(win, zone))
+    as_of = now
     names = {a.id: a.short or a.name for a in session.scalars(
         select(AgencyRow).where(AgencyRow.plan_id == plan))}
     tasks = {t: title for t, title in session.execute(

@@ -8,7 +8,6 @@ the period reports to download (XLSX and HTML, made by engine.reports).
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +26,7 @@ from engine.reports.html_page import build_html_report
 from engine.reports.model import build_report, write_xlsx
 from engine.store.database import utc_now
 from engine.store.events import NotFoundError
-from engine.store.metrics import MetricRow, end_of_window, rollup, window
+from engine.store.metrics import MetricRow, rollup
 from engine.store.queries import instance_statuses, require_plan
 from engine.store.tables import AgencyRow, PlanRow, TaskRow
 from engine.web.agency_pages import instance_page
@@ -181,16 +180,12 @@ async def agency_drill(request: Request, plan: str, agency: str, viewer: ViewerD
                             f"Kế hoạch «{plan}» không có cơ quan mã «{agency}».")
         label = ky or current_period(row.year, utc_now(), _zone(row))
         figure = _figure(rollup(session, plan=plan, period=label, by="agency",
-                                as_of=min(utc_now(), _end(row, label))), agency)
+                                as_of=utc_now()), agency)
         lines = _drill_lines(session, plan, agency=agency)
     return page("drill.html.j2", {
         "plan": row, "label": plan_label(row.number, row.title), "period": label,
         "heading": f"Cơ quan: {name}", "figure": figure, "lines": lines, "agency": agency,
         "link": None}, viewer=viewer)
-
-
-def _end(row: PlanRow, label: str) -> dt.datetime:
-    return end_of_window(window(row.year, label), _zone(row))
 
 
 @router.post("/theo-doi/ke-hoach/{plan}/co-quan/{agency}/lien-ket")
@@ -210,7 +205,7 @@ async def new_link(request: Request, plan: str, agency: str, viewer: ViewerDep) 
                                                            AgencyRow.id == agency)) or agency
         label = current_period(row.year, now, _zone(row))
         figure = _figure(rollup(session, plan=plan, period=label, by="agency",
-                                as_of=min(now, _end(row, label))), agency)
+                                as_of=now), agency)
         lines = _drill_lines(session, plan, agency=agency)
     return page("drill.html.j2", {
         "plan": row, "label": plan_label(row.number, row.title), "period": label,
@@ -230,7 +225,7 @@ async def task_drill(request: Request, plan: str, task: str, viewer: ViewerDep,
                             f"Kế hoạch «{plan}» không có nhiệm vụ mã «{task}».")
         label = ky or current_period(row.year, utc_now(), _zone(row))
         figure = _figure(rollup(session, plan=plan, period=label, by="task",
-                                as_of=min(utc_now(), _end(row, label))), task)
+                                as_of=utc_now()), task)
         lines = _drill_lines(session, plan, task=task)
     return page("drill.html.j2", {
         "plan": row, "label": plan_label(row.number, row.title), "period": label,
