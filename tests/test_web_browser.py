@@ -67,7 +67,7 @@ def test_an_agency_marks_its_work_done_with_a_file_from_its_digest_link(
     card.locator('input[type="file"]').set_input_files(str(evidence))
     card.locator('textarea[name="note"]').fill("Đã ban hành kế hoạch tuyên truyền")
     card.locator("text=Đã hoàn thành").click()
-    expect(page.locator(".notice")).to_contain_text(instance)
+    expect(page.locator(".notice")).to_contain_text("Đã ghi nhận hoàn thành: «Ban hành Kế hoạch")
     done = page.locator(f'#nhom-done article[data-instance="{instance}"]')
     expect(done).to_contain_text("bien-ban-ban-hanh.pdf")
     expect(done.locator(".badge")).to_have_text("Hoàn thành quá hạn")
@@ -94,7 +94,7 @@ def test_the_dashboard_shows_the_new_figure_and_the_instance_history(
     card.locator("summary").click()
     card.locator('input[name="evidence_url"]').fill("https://example.org/ke-hoach-dan-toc.pdf")
     card.locator("text=Đã hoàn thành").click()
-    expect(agency_page.locator(".notice")).to_contain_text(other)
+    expect(agency_page.locator(".notice")).to_contain_text("Đã ghi nhận hoàn thành")
     page.reload()
     assert int(page.locator('[data-status="done_late"] .big').inner_text()) == before + 1
     expect(page.locator("table.heat")).to_be_visible()

@@ -132,5 +132,6 @@ def shot(page: Page, name: str, heading: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}-top.png"))  # what a reader sees first
     assert path.stat().st_size > 5000
     return path

@@ -13,7 +13,7 @@ from starlette.formparsers import MultiPartException
 from engine.api import service
 from engine.api.auth import Role, issue_token
 from engine.api.errors import ForbiddenError
-from engine.core.status import TransitionError
+from engine.core.status import STATUS_LABELS_VI, TransitionError
 from engine.store.database import utc_now
 from engine.store.events import EventValueError, NotFoundError, get_instance
 from engine.store.tables_web import EvidenceFileRow
@@ -46,13 +46,17 @@ def _agency_of(viewer: Viewer) -> tuple[str, str]:
 
 
 def _work_page(request: Request, viewer: Viewer, *, errors: Errors | None = None,
-               values: dict[str, dict[str, str]] | None = None, notice: str | None = None,
+               values: dict[str, dict[str, str]] | None = None, changed: str | None = None,
                calendar_url: str | None = None, status: int = 200) -> Response:
     directory, agency = _agency_of(viewer)
     state = state_of(request)
     with state.store.transaction() as session:
         plans = state.directories.plans_in(session, directory)
         work = agency_work(session, plans=plans, agency=agency, now=utc_now())
+    item = work.find(changed) if changed else None
+    notice = None if item is None else (
+        f"Đã ghi nhận {'tiến độ' if item.open else 'hoàn thành'}: «{item.task_title}», kỳ "
+        f"{item.line.period} ({STATUS_LABELS_VI[item.line.status].lower()}).")
     return page("agency.html.j2", {
         "work": work, "errors": errors or {}, "values": values or {}, "notice": notice,
         "calendar_url": calendar_url, "max_mb": MAX_FILE_BYTES // (1024 * 1024),
@@ -64,8 +68,7 @@ async def agency_page(request: Request, viewer: ViewerDep, xong: str | None = No
                       ) -> Response:
     if viewer.operator:
         return RedirectResponse("/theo-doi", status_code=303)
-    notice = f"Đã ghi nhận: {xong}." if xong and len(xong) < 300 else None
-    return _work_page(request, viewer, notice=notice)
+    return _work_page(request, viewer, changed=xong)
 
 
 def _authorize(session: Session, request: Request, viewer: Viewer, instance_id: str) -> None:
