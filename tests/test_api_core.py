@@ -256,8 +256,8 @@ def test_a_completion_time_in_the_future_is_422(sqlite_api: Api) -> None:
 
 
 def test_concurrent_mixed_deliveries_each_stand_alone(api: Api) -> None:
-    """Deliveries that arrive together (on SQLite: one group commit) keep or lose only their
-    own change: refusals among them undo nothing of the others."""
+    """Deliveries that arrive together keep or lose only their own change: refusals among
+    them undo nothing of the others."""
     with api.store.transaction() as tx:
         ids = [r for r in tx.scalars(select(InstanceRow.id).where(
             InstanceRow.agency_id.in_(["so-y-te", "so-noi-vu"])).order_by(InstanceRow.id))]

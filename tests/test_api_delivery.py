@@ -1,8 +1,7 @@
-"""The delivery routes answered ahead of FastAPI (engine.api.delivery), on both databases.
+"""The delivery routes (engine.api.routes), on both databases.
 
 Revocation and signature policy count from the very next request (tokens are read from the
-database on every request, never cached); a delivery that reaches FastAPI's router instead
-(behind a root path) gets the same answers; the route matcher takes what Starlette took.
+database on every request, never cached); a delivery behind a root path gets the same answers.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import pytest
 
 from engine.api.app import create_app
 from engine.api.auth import revoke_token, set_signature_policy
-from engine.api.delivery import match
 from engine.api.service import _directory_id
 from engine.core.spec import parse_directory
 from engine.settings import Settings
@@ -51,27 +49,8 @@ def test_a_new_signature_policy_applies_from_the_next_request(api: Api) -> None:
     assert signed.status_code == 200, signed.text
 
 
-@pytest.mark.parametrize(("path", "found"), [
-    ("/api/v1/noop", ("noop", {})),
-    ("/api/v1/instances/a:b:c:d/complete", ("complete", {"instance_id": "a:b:c:d"})),
-    ("/api/v1/instances/a b/progress", ("progress", {"instance_id": "a b"})),
-    ("/api/v1/plans/p/tasks/t/complete", ("keyed", {"plan": "p", "task": "t"})),
-    ("/api/v1/plans/P_Q/tasks/t/complete", ("keyed", {"plan": "P_Q", "task": "t"})),
-    ("/api/v1/noop/", None),
-    ("/api/v1/instances//complete", None),
-    ("/api/v1/instances/a/b/complete", None),
-    ("/api/v1/instances/a/completed", None),
-    ("/api/v1/plans/p/task/t/complete", None),
-    ("/api/v1/plans/p/tasks/t/x/complete", None),
-    ("/api/v1/agencies/so-y-te/instances", None),
-])
-def test_the_matcher_takes_the_paths_the_router_took(path: str, found: object) -> None:
-    assert match("POST", path) == found
-    assert match("GET", path) is None
-
-
 def test_a_delivery_through_fastapis_router_gets_the_same_answers(sqlite_api: Api) -> None:
-    """Behind a root path the middleware steps aside and the declared route answers."""
+    """Behind a root path (a proxy's prefix) a delivery is answered the same."""
     app = create_app(Settings(api_body_limit=BODY_LIMIT), store=sqlite_api.store)
     token = sqlite_api.tokens["so-y-te"].token
 
@@ -111,3 +90,33 @@ def test_a_plan_is_linked_to_its_directory_by_the_id_alone(name: str) -> None:
     text = (ROOT / "plan_specs" / "directories" / f"{name}.yaml").read_text("utf-8")
     directory, _ = parse_directory(text, file=name)
     assert _directory_id(text) == directory.directory.id == name
+
+
+def test_a_delivery_with_several_faults_is_refused_for_the_first_in_the_documented_order(
+        sqlite_api: Api) -> None:
+    """Token (401), headers (422), body size and type (413, 415), signature (403), path
+    (422), body (422): each request below has every fault of the ones after it too."""
+    keyed = "/api/v1/plans/BAD/tasks/x/complete"
+    big, text = b'{"note": "' + b"x" * BODY_LIMIT + b'"}', b"not json"
+    faults = {"Idempotency-Key": "", "Kehoach-Signature": "t=1,v1=00"}
+    answers = [
+        (sqlite_api.post(keyed, raw=big, token=None, headers={
+            **faults, "Authorization": "Bearer kh_unknown"}), 401, "token-invalid"),
+        (sqlite_api.post(keyed, raw=big, headers=faults), 422, "invalid-request"),
+        (sqlite_api.post(keyed, raw=big, headers={"Kehoach-Signature": "t=1,v1=00",
+                                                  "Content-Type": "application/json"}),
+         413, "body-too-large"),
+        (sqlite_api.post(keyed, raw=text, headers={"Kehoach-Signature": "t=1,v1=00",
+                                                   "Content-Type": "text/plain"}),
+         415, "not-json"),
+        (sqlite_api.post(keyed, raw=b"{", headers={"Kehoach-Signature": "t=1,v1=00",
+                                                   "Content-Type": "application/json"}),
+         403, "signature-invalid"),
+        (sqlite_api.post(keyed, raw=b"{", headers={"Content-Type": "application/json"}),
+         422, "invalid-request"),
+        (sqlite_api.post("/api/v1/plans/p/tasks/x/complete", raw=b"{",
+                         headers={"Content-Type": "application/json"}), 422, "invalid-body"),
+    ]
+    for response, status, kind in answers:
+        assert_problem(response, status, kind)
+    assert sqlite_api.event_count() == 0

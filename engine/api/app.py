@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 import re
@@ -15,17 +16,22 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
-from engine.api.delivery import DeliveryRoutes, problem_reply
-from engine.api.routes import ApiState, deliveries, health_router, router
+from engine.api.auth import Refusal, record_refusal
+from engine.api.errors import PROBLEM_MEDIA_TYPE, problem_for
+from engine.api.routes import ApiState, health_router, router
 from engine.api.wal import start_checkpoints
 from engine.core.errors import KehoachError
 from engine.settings import Settings
-from engine.store.database import Store, open_store
+from engine.store.database import Store, open_store, utc_now
 from engine.web.install import install_web
 
 log = logging.getLogger(__name__)
+# Refused attempts that go to the security log (404 and 405 are ordinary misses).
+REFUSALS = frozenset({401, 403, 409, 413, 415, 422})
 DESCRIPTION = """Các cơ quan báo hoàn thành và tiến độ nhiệm vụ của kế hoạch.
 
 Xác thực: `Authorization: Bearer <token>` (token cấp bằng `kehoach token create`). Chữ ký
@@ -62,11 +68,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app = FastAPI(title="kehoach webhook API", version="1.0", description=DESCRIPTION,
                   lifespan=lifespan, docs_url=None)  # /docs: engine.web, offline
     app.state.kehoach = state
-    app.include_router(deliveries)
     app.include_router(router)
     app.include_router(health_router)
     install_web(app)  # the web pages (engine.web), on the same state and database
-    app.add_middleware(DeliveryRoutes, state=state)  # deliveries skip FastAPI's routing
 
     async def on_error(request: Request, exc: Exception) -> Response:
         return _problem_response(state, request, exc)
@@ -77,10 +81,31 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
 
 def _problem_response(state: ApiState, request: Request, exc: Exception) -> Response:
-    reply = problem_reply(state, exc, request.method, request.url.path,
-                          request.scope.get("client"), getattr(request.state, "caller", None))
-    return Response(reply.body, status_code=reply.status, media_type=reply.media_type,
-                    headers=dict(reply.headers))
+    """The problem+json answer to `exc`; a refusal goes to the security log, a bug to the log."""
+    if isinstance(exc, ClientDisconnect):  # nobody to answer; nothing was changed
+        return Response(status_code=400)
+    problem = problem_for(exc)
+    method, path = request.method, request.url.path
+    if problem.status >= 500:
+        log.error("bug answering %s %s", method, path, exc_info=exc)
+    elif problem.status in REFUSALS:
+        client = request.client
+        _log_refusal(state, Refusal(at=utc_now(), status=problem.status, reason=problem.kind,
+                                    method=method, path=path,
+                                    source_address=client.host if client else None,
+                                    caller=getattr(request.state, "caller", None)))
+    body = json.dumps(problem.to_json(path), ensure_ascii=False).encode()
+    return Response(body, status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE,
+                    headers=problem.headers)
+
+
+def _log_refusal(state: ApiState, refusal: Refusal) -> None:
+    try:
+        with state.store.transaction() as session:
+            record_refusal(session, refusal)
+    except SQLAlchemyError:
+        log.exception("could not store the security event for %s %s", refusal.method,
+                      refusal.path)
 
 
 def run_api(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,

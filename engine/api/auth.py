@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.api.errors import ConflictError, ForbiddenError, UnauthenticatedError
-from engine.store.driver import Connections, Cursor, Prepared
 from engine.store.events import NotFoundError
 from engine.store.tables_api import (
     ApiAgencyPolicyRow,
@@ -189,29 +189,6 @@ def _token_missing(*, calendar: bool = False) -> UnauthenticatedError:
                                 "'Authorization: Bearer <token>' với token được cấp.")
 
 
-_TOKEN = Prepared(_TOKEN_QUERY)
-
-
-def authenticate_fast(connections: Connections, token: str | None) -> Caller:
-    """`authenticate` on every request of the API: the same answer, read without a transaction.
-
-    Each request still reads the token and its agency's policy from the database (a revoked
-    token or a new signature policy counts from the next request), but on the bare driver in
-    autocommit (engine.store.driver.Connections.reading): a SQLAlchemy Connection would begin a
-    transaction, which on SQLite is BEGIN IMMEDIATE (the write lock, for a read) and on
-    PostgreSQL a BEGIN and a ROLLBACK round trip. That cost ten times the query itself.
-    """
-    if not token:
-        raise _token_missing()
-    with connections.reading() as cursor:
-        found = cursor.first(_TOKEN, {"secret_hash": hash_secret(token)})
-    if found is None or found[5] is not None:  # unknown or revoked: the usual refusal
-        with connections.engine.connect() as checked:
-            return authenticate(checked, token)
-    token_id, role, directory, agency, signing, _, required = found
-    return Caller(token_id, Role(role), directory, agency, signing, bool(required))
-
-
 # --- signatures --------------------------------------------------------------------------
 def sign(secret: str, body: bytes, *, timestamp: int) -> str:
     """The `Kehoach-Signature` header value for `body` sent at `timestamp` (Unix seconds)."""
@@ -268,23 +245,21 @@ def _parse_signature(header: str) -> tuple[int, list[str]]:
     return int(stamps[0]), given
 
 
-_FORGET_SIGNATURES = Prepared(delete(ApiSignatureRow).where(
+_FORGET_SIGNATURES = delete(ApiSignatureRow).where(
     ApiSignatureRow.token_id == bindparam("token_id"),
-    ApiSignatureRow.seen_at < bindparam("before")))
-_ADD_SIGNATURE = Prepared(insert(ApiSignatureRow).values(
-    token_id=bindparam("token_id"), signature=bindparam("signature"),
-    seen_at=bindparam("seen_at")))
+    ApiSignatureRow.seen_at < bindparam("before"))
 
 
-def remember_signature(cursor: Cursor, caller: Caller, signature: str, *,
+def remember_signature(session: Session, caller: Caller, signature: str, *,
                        now: dt.datetime) -> None:
     """Record a used signature in the request's transaction; refuse one seen before."""
-    cursor.execute(_FORGET_SIGNATURES, {"token_id": caller.token_id,
-                                        "before": now - 2 * SIGNATURE_TOLERANCE})
+    connection = session.connection()
+    connection.execute(_FORGET_SIGNATURES, {"token_id": caller.token_id,
+                                            "before": now - 2 * SIGNATURE_TOLERANCE})
     try:  # seen before, or in a concurrent request: refused like a replay
-        cursor.execute(_ADD_SIGNATURE, {"token_id": caller.token_id,
-                                        "signature": signature[:64], "seen_at": now})
-    except cursor.IntegrityError:
+        connection.execute(insert(ApiSignatureRow), {
+            "token_id": caller.token_id, "signature": signature[:64], "seen_at": now})
+    except IntegrityError:
         raise ForbiddenError("signature-replayed", "Yêu cầu có chữ ký này đã được nhận trước "
                              "đó. Mỗi lần gửi phải ký lại với thời điểm mới; để gửi lại an "
                              "toàn hãy dùng header Idempotency-Key.") from None
@@ -307,19 +282,18 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 _I = ApiIdempotencyRow
-_KEY_IS = (_I.token_id == bindparam("token_id")) & (_I.key == bindparam("key"))
-_FIND_RESPONSE = Prepared(select(_I.request_hash, _I.status, _I.body).where(_KEY_IS))
-_CLAIM_KEY = Prepared(insert(_I).values(
-    token_id=bindparam("token_id"), key=bindparam("key"), request_hash=bindparam("hash"),
-    status=0, body="", created_at=bindparam("now")))
-_STORE_RESPONSE = Prepared(update(_I).where(_KEY_IS).values(
-    status=bindparam("status"), body=bindparam("body")))
+# (bound as b_*: an UPDATE binds its columns' own names)
+_KEY_IS = (_I.token_id == bindparam("b_token_id")) & (_I.key == bindparam("b_key"))
+_FIND_RESPONSE = select(_I.request_hash, _I.status, _I.body).where(_KEY_IS)
+_STORE_RESPONSE = update(_I).where(_KEY_IS).values(status=bindparam("status"),
+                                                   body=bindparam("body"))
 
 
-def find_response(cursor: Cursor, caller: Caller, key: str,
+def find_response(session: Session, caller: Caller, key: str,
                   request_hash: str) -> StoredResponse | None:
     """The stored answer to this key, or None; ConflictError if it was used for another body."""
-    row = cursor.first(_FIND_RESPONSE, {"token_id": caller.token_id, "key": key})
+    row = session.connection().execute(_FIND_RESPONSE, {"b_token_id": caller.token_id,
+                                                        "b_key": key}).first()
     if row is None:
         return None
     stored_hash, status, body = row
@@ -330,7 +304,7 @@ def find_response(cursor: Cursor, caller: Caller, key: str,
     return StoredResponse(status, body)
 
 
-def claim_key(cursor: Cursor, caller: Caller, key: str, request_hash: str, *,
+def claim_key(session: Session, caller: Caller, key: str, request_hash: str, *,
               now: dt.datetime) -> None:
     """Take the key for this request before changing anything.
 
@@ -339,17 +313,18 @@ def claim_key(cursor: Cursor, caller: Caller, key: str, request_hash: str, *,
             transaction must be rolled back and its stored answer replayed).
     """
     try:
-        cursor.execute(_CLAIM_KEY, {"token_id": caller.token_id, "key": key,
-                                    "hash": request_hash, "now": now})
-    except cursor.IntegrityError:
+        session.connection().execute(insert(_I), {
+            "token_id": caller.token_id, "key": key, "request_hash": request_hash,
+            "status": 0, "body": "", "created_at": now})
+    except IntegrityError:
         raise DeliveryInFlight(key) from None
 
 
-def store_response(cursor: Cursor, caller: Caller, key: str, *, status: int,
+def store_response(session: Session, caller: Caller, key: str, *, status: int,
                    body: str) -> None:
     """Keep the answer to a claimed key, for the retries of the same delivery."""
-    cursor.execute(_STORE_RESPONSE, {"token_id": caller.token_id, "key": key,
-                                     "status": status, "body": body})
+    session.connection().execute(_STORE_RESPONSE, {"b_token_id": caller.token_id, "b_key": key,
+                                                   "status": status, "body": body})
 
 
 # --- security events ---------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Routes and dependencies of the webhook API (/api/v1), over engine.api.service.
 
-The deliveries (POST .../complete, .../progress, /noop) are declared here and answered by
-engine.api.delivery; the other routes are ordinary FastAPI routes.
+A delivery (POST .../complete, .../progress) is checked in the order FastAPI solves its
+dependencies: the token (401); the headers (422); the body's size and type (413, 415) and
+its signature (403); the path parameters (422); the body (422); then the change, in one
+transaction, at most once per Idempotency-Key (403 not the lead, 404, 409).
 
 Handlers are `async` but call the database synchronously: each request's transaction is
 short, and on SQLite running them one after another on the event loop serialises writers
@@ -10,21 +12,42 @@ without the busy-wait sleeps that competing threads would cause.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, Literal
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from engine.api import service as service
-from engine.api.auth import SIGNATURE_HEADER, Caller, authenticate, authenticate_fast
+from engine.api.auth import (
+    SIGNATURE_HEADER,
+    Caller,
+    DeliveryInFlight,
+    StoredResponse,
+    authenticate,
+    claim_key,
+    find_response,
+    fingerprint,
+    remember_signature,
+    store_response,
+    verify_signature,
+)
 from engine.api.calendar_feed import agency_deadlines, agency_name, render_calendar
-from engine.api.delivery import IDEMPOTENCY_HEADER, ROUTE_KINDS, answer
-from engine.api.errors import UnavailableError
+from engine.api.errors import (
+    ConflictError,
+    InvalidInputError,
+    PayloadTooLargeError,
+    UnavailableError,
+    UnsupportedMediaError,
+    describe_errors,
+)
 from engine.api.models import (
     CompletionCreate,
     HealthPublic,
@@ -41,6 +64,10 @@ from engine.api.models import (
 from engine.core.status import Status
 from engine.settings import Settings
 from engine.store.database import Store, utc_now
+
+B = TypeVar("B", bound=BaseModel)
+JSON = "application/json"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class ApiState:
@@ -64,48 +91,128 @@ class ApiState:
         self._store = store
 
 
-async def get_state(request: Request) -> ApiState:
+def state_of(request: Request) -> ApiState:
     state: ApiState = request.app.state.kehoach
     return state
 
 
+async def get_state(request: Request) -> ApiState:
+    return state_of(request)
+
+
 StateDep = Annotated[ApiState, Depends(get_state)]
 bearer = HTTPBearer(auto_error=False, description="Token do `kehoach token create` cấp")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-async def authenticated(request: Request, state: StateDep, credentials: Annotated[
-        HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+async def authenticated(request: Request, credentials: BearerDep) -> Caller:
     """The caller named by the bearer token (401 if none, unknown or revoked)."""
-    caller = authenticate_fast(state.store.connections, credentials.credentials if credentials
-                               else None)
-    request.state.caller = caller
+    with state_of(request).store.engine.connect() as connection:
+        caller = authenticate(connection, credentials.credentials if credentials else None)
+    request.state.caller = caller  # for the security log, should the request be refused
     return caller
 
 
 CallerDep = Annotated[Caller, Depends(authenticated)]
-BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 IdempotencyKey = Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, min_length=1,
                                               max_length=255)]
 Signature = Annotated[str | None, Header(alias=SIGNATURE_HEADER, max_length=1000)]
 
 
-class DeliveryRoute(APIRoute):
-    """A delivery route: FastAPI documents its declared parameters but never solves them.
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An authenticated request that carries a body: checked for size, type and signature."""
 
-    The endpoint's signature is the OpenAPI description of the operation; requests are
-    answered by `engine.api.delivery.answer` (the checks in FastAPI's old order, one piece of
-    code), which `DeliveryRoutes` normally calls before the request reaches the router.
-    """
+    state: ApiState
+    caller: Caller
+    body: bytes
+    signature: str | None
+    idempotency_key: str | None
+    fingerprint: str
+    now: dt.datetime
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        kind = ROUTE_KINDS[self.path_format]
 
-        async def handler(request: Request) -> Response:
-            reply = await answer(request.app.state.kehoach, request.scope, request.receive,
-                                 kind, request.path_params)
-            return Response(reply.body, reply.status, headers=dict(reply.headers),
-                            media_type=reply.media_type)
-        return handler
+async def delivery(request: Request, caller: CallerDep,
+                   idempotency_key: IdempotencyKey = None,
+                   signature: Signature = None) -> Delivery:
+    """Read the raw body (413, 415) and check its signature (403) before it is parsed."""
+    state = state_of(request)
+    body = await read_body(request, limit=state.settings.api_body_limit)
+    now = utc_now()
+    checked = verify_signature(caller, signature, body, now=now)
+    return Delivery(state, caller, body, checked, idempotency_key,
+                    fingerprint(request.method, request.url.path, body), now)
+
+
+DeliveryDep = Annotated[Delivery, Depends(delivery)]
+
+
+async def read_body(request: Request, *, limit: int) -> bytes:
+    """The body, refused when over `limit` bytes (declared or streamed) or not JSON."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if body and not (media == JSON or (media.startswith("application/") and
+                                       media.endswith("+json"))):
+        raise UnsupportedMediaError("not-json", f"Nội dung phải là JSON với header "
+                                    f"'Content-Type: {JSON}' (nhận được "
+                                    f"'{media or 'không có'}').")
+    return body
+
+
+def _too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError("body-too-large", f"Nội dung yêu cầu vượt quá giới hạn {limit} "
+                                "byte. Rút gọn ghi chú; đính kèm minh chứng bằng đường dẫn "
+                                "(evidence_url) thay vì nội dung.")
+
+
+def parse_body(model: type[B], body: bytes) -> B:
+    """The body as `model`; an empty body means `{}` (422 if that is not enough)."""
+    try:
+        return model.model_validate_json(body or b"{}")
+    except ValidationError as exc:
+        raise InvalidInputError("invalid-body", "Nội dung JSON không hợp lệ; xem danh sách "
+                                "'errors' để biết trường nào sai.",
+                                errors=describe_errors(exc.errors())) from None
+
+
+def apply_change(d: Delivery, action: Callable[[Session], BaseModel]) -> Response:
+    """Run `action` in one transaction, exactly once per Idempotency-Key."""
+    key, state = d.idempotency_key, d.state
+    try:
+        with state.store.transaction() as session:
+            if key is not None:
+                stored = find_response(session, d.caller, key, d.fingerprint)
+                if stored is not None:
+                    return _replay(stored)
+                claim_key(session, d.caller, key, d.fingerprint, now=d.now)
+            if d.signature is not None:
+                remember_signature(session, d.caller, d.signature, now=d.now)
+            answer = action(session).model_dump_json()
+            if key is not None:
+                store_response(session, d.caller, key, status=200, body=answer)
+        return Response(answer, media_type=JSON)
+    except DeliveryInFlight:
+        assert key is not None
+        with state.store.transaction() as session:
+            stored = find_response(session, d.caller, key, d.fingerprint)
+        if stored is None:  # the other delivery failed and changed nothing: let the client retry
+            raise ConflictError("idempotency-in-flight", "Một yêu cầu khác với cùng "
+                                "Idempotency-Key đang được xử lý; gửi lại sau giây lát.") from None
+        return _replay(stored)
+
+
+def _replay(stored: StoredResponse) -> Response:
+    return Response(stored.body, status_code=stored.status, media_type=JSON,
+                    headers={"Idempotent-Replayed": "true"})
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -117,7 +224,6 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
                         (413, "Nội dung quá lớn"), (415, "Không phải JSON"),
                         (422, "Dữ liệu không hợp lệ"))}
 router = APIRouter(prefix="/api/v1", responses=PROBLEMS)
-deliveries = APIRouter(prefix="/api/v1", responses=PROBLEMS, route_class=DeliveryRoute)
 InstanceId = Annotated[str, Path(
     description="plan:task:agency:period",
     examples=["hn-2024-tt-cchc:ban-hanh-ke-hoach:so-y-te:2024"])]
@@ -126,34 +232,35 @@ TaskId = Annotated[Slug, Path(examples=["ban-hanh-ke-hoach"])]
 AgencyId = Annotated[Slug, Path(examples=["so-y-te"])]
 
 
-DECLARED = "declared for OpenAPI; DeliveryRoute answers it"
+@router.post("/instances/{instance_id}/complete", response_model=InstancePublic,
+             summary="Báo hoàn thành một đầu việc",
+             openapi_extra=request_schema(CompletionCreate, required=False))
+async def complete_instance(instance_id: InstanceId, d: DeliveryDep) -> Response:
+    body = parse_body(CompletionCreate, d.body)
+    return apply_change(d, lambda session: _work(session, d, instance_id, body))
 
 
-@deliveries.post("/instances/{instance_id}/complete", response_model=InstancePublic,
-                 summary="Báo hoàn thành một đầu việc",
-                 openapi_extra=request_schema(CompletionCreate, required=False))
-async def complete_instance(instance_id: InstanceId, credentials: BearerDep,
-                            idempotency_key: IdempotencyKey = None,
-                            signature: Signature = None) -> Response:
-    raise NotImplementedError(DECLARED)
+@router.post("/instances/{instance_id}/progress", response_model=InstancePublic,
+             summary="Báo tiến độ (số lượng) của một đầu việc có chỉ tiêu",
+             openapi_extra=request_schema(ProgressCreate))
+async def report_progress(instance_id: InstanceId, d: DeliveryDep) -> Response:
+    body = parse_body(ProgressCreate, d.body)
+    return apply_change(d, lambda session: _work(session, d, instance_id, body))
 
 
-@deliveries.post("/instances/{instance_id}/progress", response_model=InstancePublic,
-                 summary="Báo tiến độ (số lượng) của một đầu việc có chỉ tiêu",
-                 openapi_extra=request_schema(ProgressCreate))
-async def report_progress(instance_id: InstanceId, credentials: BearerDep,
-                          idempotency_key: IdempotencyKey = None,
-                          signature: Signature = None) -> Response:
-    raise NotImplementedError(DECLARED)
+def _work(session: Session, d: Delivery, instance_id: str,
+          body: CompletionCreate) -> InstancePublic:
+    service.authorize_instance(session, d.caller, d.state.directories, instance_id)
+    return service.record_work(session, d.caller, instance_id, body, now=d.now)
 
 
-@deliveries.post("/plans/{plan}/tasks/{task}/complete", response_model=InstancePublic,
-                 summary="Báo hoàn thành theo kế hoạch, nhiệm vụ, cơ quan và kỳ",
-                 openapi_extra=request_schema(KeyedCompletionCreate))
-async def complete_by_key(plan: PlanId, task: TaskId, credentials: BearerDep,
-                          idempotency_key: IdempotencyKey = None,
-                          signature: Signature = None) -> Response:
-    raise NotImplementedError(DECLARED)
+@router.post("/plans/{plan}/tasks/{task}/complete", response_model=InstancePublic,
+             summary="Báo hoàn thành theo kế hoạch, nhiệm vụ, cơ quan và kỳ",
+             openapi_extra=request_schema(KeyedCompletionCreate))
+async def complete_by_key(plan: PlanId, task: TaskId, d: DeliveryDep) -> Response:
+    body = parse_body(KeyedCompletionCreate, d.body)
+    return apply_change(d, lambda session: service.complete_by_key(
+        session, d.caller, d.state.directories, plan=plan, task=task, body=body, now=d.now))
 
 
 @router.get("/agencies/{agency}/instances", response_model=InstanceListPublic,
@@ -208,12 +315,12 @@ async def agency_calendar(request: Request, agency: AgencyId, state: StateDep,
                     media_type="text/calendar; charset=utf-8")
 
 
-@deliveries.post("/noop", response_model=NoopPublic, include_in_schema=True,
-                 summary="Không làm gì: cùng xác thực, cùng đọc nội dung (để đo hiệu năng)",
-                 openapi_extra=request_schema(CompletionCreate, required=False))
-async def noop(credentials: BearerDep, idempotency_key: IdempotencyKey = None,
-               signature: Signature = None) -> Response:
-    raise NotImplementedError(DECLARED)
+@router.post("/noop", response_model=NoopPublic, include_in_schema=False)
+async def noop(d: DeliveryDep) -> Response:
+    """Does nothing after the same token lookup and body read and parse: bench/webhook.py's
+    baseline, kept out of the published OpenAPI."""
+    parse_body(CompletionCreate, d.body)
+    return Response(NoopPublic(ok=True, actor=d.caller.actor).model_dump_json(), media_type=JSON)
 
 
 health_router = APIRouter()

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -42,7 +42,6 @@ from engine.core.status import (
     TransitionError,
     status_at,
 )
-from engine.store.driver import Cursor, Prepared, cursor_of
 from engine.store.events import (
     CLOCK_SKEW,
     EventValueError,
@@ -81,7 +80,7 @@ class PlanDirectories:
     def __init__(self) -> None:
         self._known: dict[str, str] = {}  # a plan never moves to another city's directory
 
-    def of(self, tx: Session | Cursor, plan_id: str) -> str:
+    def of(self, session: Session, plan_id: str) -> str:
         """The directory of a registered plan; NotFoundError if the plan is unknown.
 
         Plans registered before the API's tables existed have no plan_directories row: their
@@ -89,10 +88,12 @@ class PlanDirectories:
         """
         if plan_id in self._known:
             return self._known[plan_id]
-        cursor = cursor_of(tx)
-        directory = cursor.scalar(_LINKED_DIRECTORY, {"plan_id": plan_id})
+        directory = session.scalar(select(PlanDirectoryRow.directory_id)
+                                   .where(PlanDirectoryRow.plan_id == plan_id))
         if directory is None:
-            text = cursor.scalar(_LATEST_DIRECTORY, {"plan_id": plan_id})
+            text = session.scalar(select(RevisionRow.directory_yaml)
+                                  .where(RevisionRow.plan_id == plan_id)
+                                  .order_by(RevisionRow.revision.desc()).limit(1))
             if text is None:
                 raise NotFoundError("plan", plan_id)
             directory = _directory_id(text)
@@ -107,13 +108,6 @@ class PlanDirectories:
             link_plan_directory(session, plan_id, self.of(session, plan_id))
         return list(session.scalars(select(PlanDirectoryRow.plan_id).where(
             PlanDirectoryRow.directory_id == directory_id).order_by(PlanDirectoryRow.plan_id)))
-
-
-_LINKED_DIRECTORY = Prepared(select(PlanDirectoryRow.directory_id)
-                             .where(PlanDirectoryRow.plan_id == bindparam("plan_id")))
-_LATEST_DIRECTORY = Prepared(select(RevisionRow.directory_yaml)
-                             .where(RevisionRow.plan_id == bindparam("plan_id"))
-                             .order_by(RevisionRow.revision.desc()).limit(1))
 
 
 @functools.lru_cache(maxsize=32)
@@ -141,7 +135,7 @@ ROLE_NAMES_VI = {Role.AGENCY: "của cơ quan", Role.OPERATOR: "điều hành",
                  Role.CALENDAR: "lịch (chỉ đọc lịch hạn)"}
 
 
-def authorize_lead(tx: Session | Cursor, caller: Caller, directories: PlanDirectories, *,
+def authorize_lead(session: Session, caller: Caller, directories: PlanDirectories, *,
                    plan: str, agency: str, what: str) -> None:
     """Allow an operator, or the agency token of `agency` in the plan's directory.
 
@@ -155,14 +149,14 @@ def authorize_lead(tx: Session | Cursor, caller: Caller, directories: PlanDirect
         raise ForbiddenError("not-lead", f"Token của cơ quan '{caller.agency_id}' chỉ được "
                              "cập nhật đầu việc do chính cơ quan này chủ trì, không được cập "
                              f"nhật thay cho cơ quan '{agency}' ({what}).")
-    directory = directories.of(tx, plan)
+    directory = directories.of(session, plan)
     if directory != caller.directory_id:
         raise ForbiddenError("not-lead", f"Kế hoạch '{plan}' thuộc danh mục cơ quan "
                              f"'{directory}', còn token này cấp cho '{caller.agency_id}' của "
                              f"danh mục '{caller.directory_id}'.")
 
 
-def authorize_instance(tx: Session | Cursor, caller: Caller, directories: PlanDirectories,
+def authorize_instance(session: Session, caller: Caller, directories: PlanDirectories,
                        instance_id: str) -> None:
     """Check the caller may change `instance_id`, before looking the instance up."""
     parts = instance_id.split(":")
@@ -171,11 +165,11 @@ def authorize_instance(tx: Session | Cursor, caller: Caller, directories: PlanDi
         require_role(caller, Role.AGENCY, Role.OPERATOR)
         raise NotFoundError("instance", instance_id)
     plan, _, agency, _ = parts
-    authorize_lead(tx, caller, directories, plan=plan, agency=agency,
+    authorize_lead(session, caller, directories, plan=plan, agency=agency,
                    what=f"mã đầu việc '{instance_id}' ghi cơ quan '{agency}'")
 
 
-def record_work(tx: Session | Cursor, caller: Caller, instance_id: str,
+def record_work(session: Session, caller: Caller, instance_id: str,
                 body: CompletionCreate, *, now: dt.datetime) -> InstancePublic:
     """Record a completion (or, for a ProgressCreate, progress) as a webhook event."""
     at = body.completed_at or now
@@ -191,11 +185,11 @@ def record_work(tx: Session | Cursor, caller: Caller, instance_id: str,
                   count=body.count if isinstance(body, ProgressCreate) else None,
                   evidence_url=body.evidence_url, note=body.note)
     try:
-        view = record_event(tx, event)
+        view = record_event(session, event)
     except EventValueError as exc:
         raise _value_refusal(exc) from None
     except TransitionError:
-        raise _refusal(get_instance(tx, instance_id), kind) from None
+        raise _refusal(get_instance(session, instance_id), kind) from None
     return to_public(view, now=max(now, at))
 
 
@@ -207,16 +201,16 @@ def _value_refusal(exc: EventValueError) -> InvalidInputError:
                              errors=[{"field": field, "message": exc.detail}])
 
 
-def complete_by_key(tx: Session | Cursor, caller: Caller, directories: PlanDirectories, *,
+def complete_by_key(session: Session, caller: Caller, directories: PlanDirectories, *,
                     plan: str, task: str, body: KeyedCompletionCreate,
                     now: dt.datetime) -> InstancePublic:
     """Complete the instance named by its natural key (plan, task, agency, period)."""
-    authorize_lead(tx, caller, directories, plan=plan, agency=body.agency,
+    authorize_lead(session, caller, directories, plan=plan, agency=body.agency,
                    what=f"trường agency của yêu cầu báo nhiệm vụ '{task}' kỳ {body.period}")
     require_period(body.period)
-    instance_id = instance_id_of(tx, plan=plan, task=task, agency=body.agency,
+    instance_id = instance_id_of(session, plan=plan, task=task, agency=body.agency,
                                  period=body.period)
-    return record_work(tx, caller, instance_id, body, now=now)
+    return record_work(session, caller, instance_id, body, now=now)
 
 
 def _refusal(view: InstanceView, kind: EventKind) -> ConflictError:

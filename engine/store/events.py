@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.core.errors import KehoachError
 from engine.core.status import Event, EventKind, InstanceState, apply_event
 from engine.store.database import utc_now
-from engine.store.driver import Cursor, Prepared, cursor_of
 from engine.store.relative import follow_predecessor
 from engine.store.tables import EventRow, InstanceRow, PlanRow, WorkdayRow
 
@@ -73,36 +72,34 @@ class InstanceView:
 
 
 # --- instances ---------------------------------------------------------------------------
-# The webhook's hot path runs these statements on every delivery: prepared once, run on the
-# bare driver (engine.store.driver), with the columns' own conversions.
-_LOAD = (
-    select(InstanceRow.id, InstanceRow.plan_id, InstanceRow.task_id, InstanceRow.agency_id,
-           InstanceRow.period, InstanceRow.printed_due, InstanceRow.due_date,
-           InstanceRow.due_at, InstanceRow.target, InstanceRow.completed_at,
-           InstanceRow.progress, InstanceRow.waived_at, InstanceRow.waived_reason,
-           PlanRow.timezone, PlanRow.spec_hash, InstanceRow.completed_on)
-    .join(PlanRow, PlanRow.id == InstanceRow.plan_id)
-    .where(InstanceRow.id == bindparam("instance_id")))
-_LOAD_INSTANCE = Prepared(_LOAD)
-_LOAD_FOR_EVENT = Prepared(_LOAD.with_for_update(of=InstanceRow))
-_FIND_ID = Prepared(select(InstanceRow.id).where(
-    InstanceRow.plan_id == bindparam("plan"), InstanceRow.task_id == bindparam("task"),
-    InstanceRow.agency_id == bindparam("agency"), InstanceRow.period == bindparam("period")))
-_STATE_COLUMNS = ("completed_at", "completed_on", "completed_wd", "progress", "waived_at",
-                  "waived_reason")
+# Every delivery of the webhook runs these: Core statements on the tables (not the ORM
+# classes) on the session's connection, so each skips the ORM's per-execution work.
+_INSTANCES = cast(Table, InstanceRow.__table__)
+_PLANS = cast(Table, PlanRow.__table__)
+_WORKDAYS = cast(Table, WorkdayRow.__table__)
+_I = _INSTANCES.c
+_LOAD_INSTANCE = (
+    select(_I.id, _I.plan_id, _I.task_id, _I.agency_id, _I.period, _I.printed_due, _I.due_date,
+           _I.due_at, _I.target, _I.completed_at, _I.progress, _I.waived_at, _I.waived_reason,
+           _PLANS.c.timezone, _PLANS.c.spec_hash, _I.completed_on)
+    .join(_PLANS, _PLANS.c.id == _I.plan_id)
+    .where(_I.id == bindparam("instance_id")))
+_LOAD_FOR_EVENT = _LOAD_INSTANCE.with_for_update(of=_INSTANCES)
+_FIND_ID = select(_I.id).where(
+    _I.plan_id == bindparam("plan"), _I.task_id == bindparam("task"),
+    _I.agency_id == bindparam("agency"), _I.period == bindparam("period"))
+_STATE_COLUMNS = ("completed_at", "completed_on", "progress", "waived_at", "waived_reason")
 # The working-day ordinal of the completion date is looked up inside the UPDATE.
-_WRITE_STATE = Prepared(
-    update(InstanceRow).where(InstanceRow.id == bindparam("instance_id"))
-    .values({**{c: bindparam(c) for c in _STATE_COLUMNS if c != "completed_wd"},
-             "completed_wd": select(WorkdayRow.ordinal).where(
-                 WorkdayRow.plan_id == InstanceRow.plan_id,
-                 WorkdayRow.day == bindparam("completed_on")).scalar_subquery()}))
-_EVENT_COLUMNS = ("plan_id", "instance_id", "kind", "at", "recorded_at", "actor", "source",
-                  "count", "evidence_url", "note", "reason")
-_APPEND_EVENT = Prepared(insert(EventRow).values({c: bindparam(c) for c in _EVENT_COLUMNS}))
+_WRITE_STATE = (
+    update(_INSTANCES).where(_I.id == bindparam("instance_id"))
+    .values({**{c: bindparam(c) for c in _STATE_COLUMNS},
+             "completed_wd": select(_WORKDAYS.c.ordinal).where(
+                 _WORKDAYS.c.plan_id == _I.plan_id,
+                 _WORKDAYS.c.day == bindparam("completed_on")).scalar_subquery()}))
+_APPEND_EVENT = insert(cast(Table, EventRow.__table__))
 
 
-def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
+def record_event(session: Session, event: Event) -> InstanceView:
     """Apply `event` to its instance and append it to the audit log, in the caller's transaction.
 
     Every change goes through here (the API, the CLI, plan revisions), so this is where a
@@ -116,8 +113,8 @@ def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
             progress on an instance without a target, or too much of it.
         TransitionError: the event does not apply (completing a waived instance...).
     """
-    cursor = cursor_of(tx)
-    before, (timezone, spec_hash, was_completed_on) = _loaded(cursor, _LOAD_FOR_EVENT,
+    connection = session.connection()
+    before, (timezone, spec_hash, was_completed_on) = _loaded(connection, _LOAD_FOR_EVENT,
                                                               event.instance_id)
     zone = ZoneInfo(timezone)
     if event.kind in (EventKind.COMPLETED, EventKind.PROGRESS):
@@ -129,13 +126,13 @@ def record_event(tx: Session | Cursor, event: Event) -> InstanceView:
         current = replace(current, completed_at=current.completed_at.astimezone(zone))
     state = apply_event(current, event, target=before.target)
     completed_on = state.completed_at.astimezone(zone).date() if state.completed_at else None
-    cursor.execute(_WRITE_STATE, {
+    connection.execute(_WRITE_STATE, {
         "instance_id": before.id, "completed_at": state.completed_at,
         "completed_on": completed_on, "progress": state.progress,
         "waived_at": state.waived_at, "waived_reason": state.waived_reason})
-    cursor.execute(_APPEND_EVENT, _event_values(before.plan, event))
+    connection.execute(_APPEND_EVENT, _event_values(before.plan, event))
     if completed_on != was_completed_on:  # relative deadlines count from this day
-        follow_predecessor(cursor, plan=before.plan, spec_hash=spec_hash, timezone=timezone,
+        follow_predecessor(connection, plan=before.plan, spec_hash=spec_hash, timezone=timezone,
                            task=before.task, instance_id=before.id)
     return InstanceView(before.id, before.plan, before.task, before.agency, before.period,
                         before.printed_due, before.due_date, before.due_at, before.target, state)
@@ -186,17 +183,16 @@ def _check_work(before: InstanceView, event: Event, zone: ZoneInfo) -> None:
             .replace("_", "."))
 
 
-def get_instance(tx: Session | Cursor, instance_id: str) -> InstanceView:
+def get_instance(session: Session, instance_id: str) -> InstanceView:
     """The instance with this id; NotFoundError if there is none."""
-    cursor = cursor_of(tx)
-    return _loaded(cursor, _LOAD_INSTANCE, instance_id)[0]
+    return _loaded(session.connection(), _LOAD_INSTANCE, instance_id)[0]
 
 
-def _loaded(cursor: Cursor, load: Prepared, instance_id: str,
+def _loaded(connection: Connection, load: Select[Any], instance_id: str,
             ) -> tuple[InstanceView, tuple[str, str, dt.date | None]]:
     """The instance, and its plan's time zone and spec hash and the instance's local
     completion day; NotFoundError if there is none."""
-    row = cursor.first(load, {"instance_id": instance_id})
+    row = connection.execute(load, {"instance_id": instance_id}).first()
     if row is None:
         raise NotFoundError("instance", instance_id)
     (found, plan, task, agency, period, printed_due, due_date, due_at, target, completed_at,
@@ -207,12 +203,11 @@ def _loaded(cursor: Cursor, load: Prepared, instance_id: str,
                         target, state), (timezone, spec_hash, completed_on)
 
 
-def instance_id_of(tx: Session | Cursor, *, plan: str, task: str, agency: str,
+def instance_id_of(session: Session, *, plan: str, task: str, agency: str,
                    period: str) -> str:
     """The id of the instance with this natural key; NotFoundError if there is none."""
-    cursor = cursor_of(tx)
-    found = cursor.scalar(_FIND_ID, {"plan": plan, "task": task, "agency": agency,
-                                     "period": period})
+    found = session.connection().scalar(_FIND_ID, {"plan": plan, "task": task,
+                                                   "agency": agency, "period": period})
     if found is None:
         raise NotFoundError("instance", f"{plan}/{task}/{agency}/{period}")
     return str(found)

@@ -19,7 +19,6 @@ from engine.core.errors import SpecError
 from engine.core.spec import stored_directory_id
 from engine.core.status import REMOVED_PREFIX, Event, EventKind
 from engine.store.bulk import bulk_insert
-from engine.store.driver import cursor_of
 from engine.store.events import record_event
 from engine.store.relative import reschedule_plan
 from engine.store.tables import (
@@ -206,8 +205,7 @@ def _follow_completed_predecessors(session: Session, plan: CompiledPlan, diff: R
     gave provisional dates), and show in the diff only the dates that really moved."""
     header = plan.spec.plan
     session.flush()
-    cursor = cursor_of(session)
-    redated = reschedule_plan(cursor, plan=header.id, spec_hash=fingerprint,
+    redated = reschedule_plan(session.connection(), plan=header.id, spec_hash=fingerprint,
                               timezone=header.timezone)
     if not redated:
         return

@@ -19,12 +19,12 @@ import datetime as dt
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from engine.core.deadlines import Relative, end_of_day, parse_due
 from engine.core.errors import DuePhraseError
-from engine.store.driver import Cursor, Prepared
 from engine.store.tables import EdgeRow, InstanceRow, PlanRow, TaskRow, WorkdayRow
 
 
@@ -76,34 +76,35 @@ class _Successor:
 # changes the hash, so a long-running API process never uses an old plan's rules.
 _RULES: dict[tuple[str, str], dict[str, tuple[_Successor, ...]]] = {}
 
-_TASKS = Prepared(select(PlanRow.year, TaskRow.id, TaskRow.due_phrase)
-                  .join(PlanRow, PlanRow.id == TaskRow.plan_id)
-                  .where(TaskRow.plan_id == bindparam("plan"), TaskRow.removed_in.is_(None)))
-_WORKDAYS = Prepared(select(WorkdayRow.day, WorkdayRow.ordinal)
-                     .where(WorkdayRow.plan_id == bindparam("plan")))
-_Pre, _Next = InstanceRow.__table__.alias("pre"), InstanceRow.__table__.alias("next")
-_SUCCESSORS = Prepared(
+_INSTANCES = cast(Table, InstanceRow.__table__)
+_TASKS = (select(PlanRow.year, TaskRow.id, TaskRow.due_phrase)
+          .join(PlanRow, PlanRow.id == TaskRow.plan_id)
+          .where(TaskRow.plan_id == bindparam("plan"), TaskRow.removed_in.is_(None)))
+_WORKDAYS = (select(WorkdayRow.day, WorkdayRow.ordinal)
+             .where(WorkdayRow.plan_id == bindparam("plan")))
+_Pre, _Next = _INSTANCES.alias("pre"), _INSTANCES.alias("next")
+_SUCCESSORS = (
     select(_Next.c.id, _Next.c.task_id, _Next.c.due_date, _Next.c.completed_at,
            _Pre.c.task_id, _Pre.c.due_date, _Pre.c.completed_on)
     .select_from(EdgeRow.__table__)
     .join(_Pre, _Pre.c.id == EdgeRow.src).join(_Next, _Next.c.id == EdgeRow.dst)
     .where(EdgeRow.src == bindparam("src")))
-_REDATE = Prepared(update(InstanceRow).where(InstanceRow.id == bindparam("instance_id"))
-                   .values(due_date=bindparam("due_date"), due_at=bindparam("due_at"),
-                           due_wd=bindparam("due_wd")))
-_INSTANCES_OF = Prepared(select(InstanceRow.id).where(
-    InstanceRow.plan_id == bindparam("plan"), InstanceRow.task_id == bindparam("task"))
-    .order_by(InstanceRow.id))
+_REDATE = (update(_INSTANCES).where(_INSTANCES.c.id == bindparam("instance_id"))
+           .values(due_date=bindparam("due_date"), due_at=bindparam("due_at"),
+                   due_wd=bindparam("due_wd")))
+_INSTANCES_OF = (select(_INSTANCES.c.id).where(
+    _INSTANCES.c.plan_id == bindparam("plan"), _INSTANCES.c.task_id == bindparam("task"))
+    .order_by(_INSTANCES.c.id))
 
 
-def relative_successors(cursor: Cursor, *, plan: str, spec_hash: str,
+def relative_successors(connection: Connection, *, plan: str, spec_hash: str,
                         ) -> dict[str, tuple[_Successor, ...]]:
     """Predecessor task -> the tasks due relative to it, for one revision of a plan."""
     key = (plan, spec_hash)
     found = _RULES.get(key)
     if found is None:
         by_predecessor: dict[str, list[_Successor]] = {}
-        for year, task, phrase in cursor.all(_TASKS, {"plan": plan}):
+        for year, task, phrase in connection.execute(_TASKS, {"plan": plan}):
             try:
                 rule = parse_due(phrase, year=year)
             except DuePhraseError:  # validated at registration; never here in practice
@@ -114,7 +115,7 @@ def relative_successors(cursor: Cursor, *, plan: str, spec_hash: str,
     return found
 
 
-def follow_predecessor(cursor: Cursor, *, plan: str, spec_hash: str, timezone: str,
+def follow_predecessor(connection: Connection, *, plan: str, spec_hash: str, timezone: str,
                        task: str, instance_id: str) -> list[str]:
     """Re-date the relative successors of `instance_id` (and theirs, down the chain) from its
     current state: its completion day if it is completed, else its own due date.
@@ -123,13 +124,14 @@ def follow_predecessor(cursor: Cursor, *, plan: str, spec_hash: str, timezone: s
     transaction. Cheap when no task of the plan is relative to `task` (a dictionary
     lookup). Returns the ids of the instances whose due date changed.
     """
-    rules = relative_successors(cursor, plan=plan, spec_hash=spec_hash)
+    rules = relative_successors(connection, plan=plan, spec_hash=spec_hash)
     if task not in rules:
         return []
-    return _redate(cursor, rules, [instance_id], plan=plan, timezone=timezone)
+    return _redate(connection, rules, [instance_id], plan=plan, timezone=timezone)
 
 
-def reschedule_plan(cursor: Cursor, *, plan: str, spec_hash: str, timezone: str) -> list[str]:
+def reschedule_plan(connection: Connection, *, plan: str, spec_hash: str,
+                    timezone: str) -> list[str]:
     """Re-date every relative instance of `plan` from its predecessor's state: after a
     registration, which writes the compiler's provisional dates.
 
@@ -137,35 +139,36 @@ def reschedule_plan(cursor: Cursor, *, plan: str, spec_hash: str, timezone: str)
     not done is followed down its chain again, so the last word on each date comes from
     its predecessor's final state.
     """
-    rules = relative_successors(cursor, plan=plan, spec_hash=spec_hash)
-    sources = [row[0] for task in sorted(rules)
-               for row in cursor.all(_INSTANCES_OF, {"plan": plan, "task": task})]
-    return _redate(cursor, rules, sources, plan=plan, timezone=timezone)
+    rules = relative_successors(connection, plan=plan, spec_hash=spec_hash)
+    sources = [iid for task in sorted(rules)
+               for iid in connection.scalars(_INSTANCES_OF, {"plan": plan, "task": task})]
+    return _redate(connection, rules, sources, plan=plan, timezone=timezone)
 
 
-def _redate(cursor: Cursor, rules: dict[str, tuple[_Successor, ...]], sources: Sequence[str],
-            *, plan: str, timezone: str) -> list[str]:
+def _redate(connection: Connection, rules: dict[str, tuple[_Successor, ...]],
+            sources: Sequence[str], *, plan: str, timezone: str) -> list[str]:
     calendar: OrdinalCalendar | None = None
     changed: list[str] = []
     pending = list(sources)
     while pending:
         src = pending.pop(0)
-        for nid, ntask, ndue, ncompleted, ptask, pdue, pdone in cursor.all(_SUCCESSORS,
-                                                                           {"src": src}):
+        for nid, ntask, ndue, ncompleted, ptask, pdue, pdone in connection.execute(
+                _SUCCESSORS, {"src": src}).all():
             rule = next((s.rule for s in rules.get(ptask, ()) if s.task == ntask), None)
             base = pdone or pdue
             if rule is None or base is None:
                 continue
             if calendar is None:
-                calendar = OrdinalCalendar(cursor.all(_WORKDAYS, {"plan": plan}))
+                calendar = OrdinalCalendar(
+                    connection.execute(_WORKDAYS, {"plan": plan}).tuples())
             try:
                 due = rule.due_after(base, calendar)
             except _OutOfRange:
                 continue
             if due != ndue:
-                cursor.execute(_REDATE, {"instance_id": nid, "due_date": due,
-                                         "due_at": end_of_day(due, timezone),
-                                         "due_wd": calendar.ordinal(due)})
+                connection.execute(_REDATE, {"instance_id": nid, "due_date": due,
+                                             "due_at": end_of_day(due, timezone),
+                                             "due_wd": calendar.ordinal(due)})
                 changed.append(nid)
                 if ncompleted is None and ntask in rules:
                     pending.append(nid)  # its own successors count from its due date
