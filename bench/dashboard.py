@@ -8,8 +8,10 @@ the figures are not all "overdue"), then serves the app with uvicorn on loopback
 GET /theo-doi/ke-hoach/national-2026?ky=2026-H1 over HTTP, signed in as an operator:
   - cold: the first request, which builds the dashboard (every rollup, heat map, burn-up);
   - warm: the next requests, answered from the kept dashboard (same data version);
-  - after a change: a completion recorded through the page's own form, then the page
-    again (the change invalidates the kept dashboard, so this is a cold build again).
+  - after a change: a completion recorded through the page's form, then the page again:
+    the kept dashboard is out of date and took seconds to build, so it is shown (saying
+    newer figures are on the way) while a background thread rebuilds it; then the time
+    until the page shows the rebuilt one (polled every 0.2 s).
 Baseline, same run: one engine.store.metrics.rollup of the year by agency (the rollup
 bench/register.py times). Goal (issue 15): the page in under 1 s.
 """
@@ -157,17 +159,24 @@ def main() -> int:
         cold, page = _timed_get(client, path)
         warm = [_timed_get(client, path)[0] for _ in range(5)]
         _complete_one(client, page)
-        changed, _ = _timed_get(client, path)
+        changed, stale = _timed_get(client, path)
+        assert "số liệu mới đang được tính" in stale
+        done = time.perf_counter()
+        while "số liệu mới đang được tính" in _timed_get(client, path)[1]:
+            time.sleep(0.2)
+        refreshed = time.perf_counter() - done
         baseline = _baseline(url)
         server.should_exit = True  # type: ignore[attr-defined]
     median = statistics.median(warm)
     print(f"dashboard page, {PERIOD}: cold {cold:.2f} s, warm median {median:.3f} s "
-          f"(of {len(warm)}), after a completion {changed:.2f} s; page {len(page) // 1024} KiB")
+          f"(of {len(warm)}), after a completion {changed:.3f} s (the kept one, rebuilt in the "
+          f"background: new figures shown {refreshed:.1f} s later); page {len(page) // 1024} KiB")
     print(f"baseline: one year rollup by agency {baseline:.2f} s; cold/baseline "
           f"{cold / baseline:.1f}x, warm/baseline {median / baseline:.2f}x")
-    met = median < GOAL_S
-    print(f"goal: page under {GOAL_S:.0f} s (warm) — {'met' if met else 'NOT met'}; "
-          f"cold {'met' if cold < GOAL_S else 'NOT met'}")
+    met = median < GOAL_S and changed < GOAL_S
+    print(f"goal: page under {GOAL_S:.0f} s (warm and after a change) — "
+          f"{'met' if met else 'NOT met'}; the first request after start: "
+          f"{'met' if cold < GOAL_S else 'NOT met'}")
     return 0 if met else 1
 
 

@@ -4,13 +4,16 @@ agency and per period, the HTML report's heat map and burn-up, and the lagging r
 The figures come from engine.store.metrics (rollup) and the data engine.reports.html_page
 builds for the report (heat map, burn-up); nothing here queries instances itself. A
 national plan's rollups take seconds, so a dashboard is kept (per plan and period) until an
-event is recorded or the plan revised, or for at most CACHE_AGE: the page says as of when.
+event is recorded or the plan revised, or for at most CACHE_AGE; a slow one is then rebuilt
+in the background while the page shows the kept one and says as of when (DashboardCache).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,14 +21,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.core.status import Status
 from engine.reports.html_page import HeatCell, _burnup_svg, _heat_map
 from engine.reports.model import vietnamese_sort_key
+from engine.store.database import Store, utc_now
 from engine.store.metrics import MetricRow, rollup, window
 from engine.store.queries import require_plan
 from engine.store.tables import AgencyRow, EventRow, PlanRow, TaskRow
 
 CACHE_AGE = dt.timedelta(minutes=2)
+SLOW_BUILD = dt.timedelta(seconds=0.5)
+log = logging.getLogger(__name__)
 HEAT_ROWS = 40  # the heat map shows the most lagging agencies; the table lists them all
 AGENCY_ROWS = 200
 
@@ -109,25 +114,64 @@ def data_version(session: Session, plan: str) -> tuple[int, int]:
     return int(last), int(revision)
 
 
+@dataclass(frozen=True)
+class _Kept:
+    version: tuple[int, int]
+    built_at: dt.datetime
+    seconds: float
+    board: Dashboard
+
+
 class DashboardCache:
-    """Dashboards by (plan, period), each with the data version and time it was built at."""
+    """Dashboards by (plan, period), with the data version they were built from.
+
+    A kept dashboard is shown while its data version holds and for CACHE_AGE. When it is out
+    of date: a dashboard that took under SLOW_BUILD to build is rebuilt at once (the page
+    shows the change it follows); a slower one (a national plan's, seconds) is shown as it
+    was while one background thread rebuilds it, and the page says as of when its figures
+    are and that newer ones are on the way.
+    """
 
     def __init__(self) -> None:
-        self._kept: dict[tuple[str, str], tuple[tuple[int, int], dt.datetime, Dashboard]] = {}
+        self._kept: dict[tuple[str, str], _Kept] = {}
+        self._building: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, *, plan: str, period: str, now: dt.datetime) -> Dashboard:
-        version = data_version(session, plan)
+    def get(self, store: Store, *, plan: str, period: str, now: dt.datetime,
+            ) -> tuple[Dashboard, bool]:
+        """(the dashboard, whether a newer one is being built)."""
+        key = (plan, period)
+        with store.transaction() as session:
+            version = data_version(session, plan)
         with self._lock:
-            kept = self._kept.get((plan, period))
-        if kept is not None and kept[0] == version and now - kept[1] < CACHE_AGE:
-            return kept[2]
-        built = build_dashboard(session, plan=plan, period=period, now=now)
+            kept = self._kept.get(key)
+        if kept is not None and kept.version == version and now - kept.built_at < CACHE_AGE:
+            return kept.board, False
+        if kept is not None and kept.seconds >= SLOW_BUILD.total_seconds():
+            with self._lock:
+                started = key not in self._building
+                self._building.add(key)
+            if started:
+                threading.Thread(target=self._rebuild, args=(store, key, version),
+                                 daemon=True, name=f"dashboard {plan} {period}").start()
+            return kept.board, True
+        return self._build(store, key, version, now).board, False
+
+    def _build(self, store: Store, key: tuple[str, str], version: tuple[int, int],
+               now: dt.datetime) -> _Kept:
+        start = time.perf_counter()
+        with store.transaction() as session:
+            board = build_dashboard(session, plan=key[0], period=key[1], now=now)
+        kept = _Kept(version, now, time.perf_counter() - start, board)
         with self._lock:
-            self._kept[(plan, period)] = (version, now, built)
-        return built
+            self._kept[key] = kept
+        return kept
 
-
-def overdue_share(metric: MetricRow) -> float | None:
-    counted = metric.counted
-    return metric.counts[Status.OVERDUE] / counted if counted else None
+    def _rebuild(self, store: Store, key: tuple[str, str], version: tuple[int, int]) -> None:
+        try:
+            self._build(store, key, version, utc_now())
+        except Exception:  # the kept dashboard stays; the next request tries again
+            log.exception("rebuilding the dashboard of %s %s", *key)
+        finally:
+            with self._lock:
+                self._building.discard(key)

@@ -26,7 +26,7 @@ from engine.reports.html_page import build_html_report
 from engine.reports.model import build_report, write_xlsx
 from engine.store.database import utc_now
 from engine.store.events import NotFoundError
-from engine.store.metrics import MetricRow, rollup
+from engine.store.metrics import MetricRow, rollup, window
 from engine.store.queries import instance_statuses, require_plan
 from engine.store.tables import AgencyRow, PlanRow, TaskRow
 from engine.web.agency_pages import instance_page
@@ -39,7 +39,7 @@ from engine.web.common import (
     require_operator,
     state_of,
 )
-from engine.web.dashboard import Dashboard, DashboardCache, current_period, report_periods
+from engine.web.dashboard import Dashboard, DashboardCache, current_period
 from engine.web.signin import LINK_LIFETIME, agency_credential, make_code, sign_in_url
 from engine.web.work import plan_label
 
@@ -57,17 +57,18 @@ async def plans_page(request: Request, viewer: ViewerDep) -> Response:
     return page("plans.html.j2", {"plans": shown}, viewer=viewer)
 
 
-def _dashboard(request: Request, plan: str, period: str | None) -> Dashboard:
-    now = utc_now()
-    with state_of(request).store.transaction() as session:
+def _dashboard(request: Request, plan: str, period: str | None) -> tuple[Dashboard, bool]:
+    now, store = utc_now(), state_of(request).store
+    with store.transaction() as session:
         row = _plan(session, plan)
-        label = period or current_period(row.year, now, _zone(row))
-        if label not in report_periods(row.year) and not label.startswith(str(row.year)):
-            raise _bad_period(label, row.year)
-        try:
-            return _dashboards.get(session, plan=plan, period=label, now=now)
-        except (PeriodError, ValueError):
-            raise _bad_period(label, row.year) from None
+    label = period or current_period(row.year, now, _zone(row))
+    if not label.startswith(str(row.year)):
+        raise _bad_period(label, row.year)
+    try:
+        window(row.year, label)
+        return _dashboards.get(store, plan=plan, period=label, now=now)
+    except (PeriodError, ValueError):
+        raise _bad_period(label, row.year) from None
 
 
 def _zone(row: PlanRow) -> ZoneInfo:
@@ -92,9 +93,10 @@ def _plan(session: Session, plan: str) -> PlanRow:
 async def dashboard_page(request: Request, plan: str, viewer: ViewerDep,
                          ky: Period = None) -> Response:
     require_operator(viewer)
-    board = _dashboard(request, plan, ky)
+    board, refreshing = _dashboard(request, plan, ky)
     return page("dashboard.html.j2", {"d": board, "label": plan_label(board.plan.number,
-                board.plan.title), "leadership": False}, viewer=viewer)
+                board.plan.title), "leadership": False, "refreshing": refreshing},
+                viewer=viewer)
 
 
 def _may_lead(session: Session, request: Request, viewer: Viewer, plan: str) -> None:
@@ -117,9 +119,10 @@ async def leadership_page(request: Request, plan: str, viewer: ViewerDep,
                           ky: Period = None) -> Response:
     with state_of(request).store.transaction() as session:
         _may_lead(session, request, viewer, plan)
-    board = _dashboard(request, plan, ky)
+    board, refreshing = _dashboard(request, plan, ky)
     return page("dashboard.html.j2", {"d": board, "label": plan_label(board.plan.number,
-                board.plan.title), "leadership": True}, viewer=viewer)
+                board.plan.title), "leadership": True, "refreshing": refreshing},
+                viewer=viewer)
 
 
 @router.get("/lanh-dao/{plan}/bao-cao.{fmt}")
