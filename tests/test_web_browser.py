@@ -231,3 +231,27 @@ def test_revoking_the_agency_token_refuses_its_link_and_its_open_session(
     expect(page.locator("h1")).to_have_text("Đăng nhập")
     page.goto(link)
     expect(page.locator("h1")).to_have_text("Liên kết đã bị thu hồi")
+
+
+def test_the_api_docs_and_every_asset_come_from_the_app_itself(site: Site,
+                                                               browser: Browser) -> None:
+    page = browser_session(browser)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{site.url}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("kehoach webhook API")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    page.goto(site.page_link(DAN_TOC))
+    expect(page.locator("h1")).to_have_text("Việc của đơn vị")
+    assert requested and all(url.startswith(site.url) for url in requested), requested
+
+
+def test_the_agency_page_gives_its_calendar_feed(site: Site, browser: Browser) -> None:
+    page = browser_session(browser)
+    page.goto(site.page_link(DAN_TOC))
+    page.click("text=Tạo địa chỉ lịch")
+    feed = page.locator('input[aria-label="Địa chỉ lịch"]').input_value()
+    assert feed.startswith(f"{site.url}/api/v1/agencies/ban-dan-toc/calendar.ics?token=")
+    answer = page.request.get(feed)
+    assert answer.status == 200 and "BEGIN:VCALENDAR" in answer.text()
+    assert answer.headers["content-type"].startswith("text/calendar")

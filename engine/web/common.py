@@ -69,13 +69,18 @@ def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%".replace(".", ",")
 
 
+def file_size(size: int) -> str:
+    return f"{size / 1024:.1f} KB".replace(".", ",") if size < 1024 * 1024 else \
+        f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("engine.web", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
-    env.filters.update(vndate=vn_date, vntime=vn_time, pct=percent)
+    env.filters.update(vndate=vn_date, vntime=vn_time, pct=percent, size=file_size)
     env.globals.update(labels=STATUS_LABELS_VI, statuses=list(Status),
                        status_class=STATUS_CLASSES)
     return env
