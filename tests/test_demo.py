@@ -40,6 +40,20 @@ def test_the_demo_plays_the_year_and_says_where_everything_is(demo: tuple[Path, 
         assert line in output
     assert (folder / "kehoach.db").is_file()
     assert "0 refused" in output  # every agency call was accepted by the API
+    # Some agencies ask for time and the issuer decides; the standing unit returns reports.
+    assert ("8 requests for more time (6 approved, 2 refused); 10 reports returned by the "
+            "standing unit and sent again; 0 review calls refused") in output
+
+
+def test_the_demo_mails_name_extension_requests_and_returned_reports(
+        demo: tuple[Path, str]) -> None:
+    folder, _ = demo
+    subjects = [str(email.message_from_bytes(m.read_bytes(), policy=default_policy)["Subject"])
+                for m in (folder / "smtp-sink").glob("*.eml")]
+    assert any(s.startswith("[Đề nghị gia hạn chờ quyết định] Ủy ban nhân dân thành phố")
+               for s in subjects)
+    assert any("Đề nghị gia hạn được chấp thuận" in s for s in subjects)
+    assert sum("Báo cáo hoàn thành bị trả lại" in s for s in subjects) >= 5
 
 
 def test_the_demo_mails_are_vietnamese_digests_received_over_smtp(

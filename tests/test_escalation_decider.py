@@ -9,6 +9,17 @@ import itertools
 import pytest
 
 from engine.core.escalation import (
+    Decider,
+    Escalation,
+    OpenInstance,
+    PlanContext,
+    decide_escalations,
+    level_cutoff,
+    resolve,
+    trigger_date,
+    working_days_late,
+)
+from engine.core.policy import (
     AUDIENCE_REASONS_VI,
     COORDINATORS,
     ISSUER,
@@ -16,17 +27,8 @@ from engine.core.escalation import (
     MONITOR,
     Audience,
     AudienceKind,
-    Decider,
-    Escalation,
     Level,
-    OpenInstance,
-    PlanContext,
     Policy,
-    decide_escalations,
-    level_cutoff,
-    resolve,
-    trigger_date,
-    working_days_late,
 )
 from tests.test_escalation_policy import CALENDAR, moment
 

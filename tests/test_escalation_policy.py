@@ -7,18 +7,14 @@ import datetime as dt
 import pytest
 
 from engine.core.escalation import (
-    DEFAULT_POLICY,
-    Audience,
-    AudienceKind,
     OpenInstance,
     PlanContext,
-    PolicyError,
     decide_escalations,
     level_cutoff,
-    policy_for,
     trigger_date,
     working_days_late,
 )
+from engine.core.policy import DEFAULT_POLICY, Audience, AudienceKind, PolicyError, policy_for
 from engine.core.spec import EscalationLevelSpec, PlanHeader, TaskSpec
 from engine.core.workdays import WorkCalendar
 from tests.test_sweep_support import HN

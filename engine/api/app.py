@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from engine.api.auth import Refusal, record_refusal
 from engine.api.errors import PROBLEM_MEDIA_TYPE, problem_for
+from engine.api.review_routes import review_router
 from engine.api.routes import ApiState, health_router, router
 from engine.api.wal import start_checkpoints
 from engine.core.errors import KehoachError
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                   lifespan=lifespan, docs_url=None)  # /docs: engine.web, offline
     app.state.kehoach = state
     app.include_router(router)
+    app.include_router(review_router)
     app.include_router(health_router)
     install_web(app)  # the web pages (engine.web), on the same state and database
 

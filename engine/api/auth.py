@@ -52,6 +52,15 @@ class Role(StrEnum):
     CALENDAR = "calendar"
 
 
+# A token's kind in Vietnamese: after "token" in the API's refusals (an agency's token is
+# "của cơ quan"; a refused calendar token is told what it may read), and after "loại" in
+# `kehoach token create`'s short label.
+ROLE_NAMES_VI = {Role.AGENCY: "của cơ quan", Role.OPERATOR: "điều hành",
+                 Role.CALENDAR: "lịch (chỉ đọc lịch hạn)"}
+ROLE_LABELS_VI = {Role.AGENCY: "cơ quan", Role.OPERATOR: "điều hành",
+                  Role.CALENDAR: "lịch (chỉ đọc)"}
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
     """Who sent a request, as its token says."""

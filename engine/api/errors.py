@@ -10,7 +10,7 @@
         ├── InvalidInputError (ValueError)           422: malformed JSON, wrong fields
         └── UnavailableError (RuntimeError)          503: the database cannot be reached
 
-Domain errors (NotFoundError, TransitionError, PeriodError) are mapped here too; the
+Domain errors (NotFoundError, TransitionError, ReviewError, PeriodError) are mapped here too; the
 engine never raises HTTP exceptions.
 """
 
@@ -24,12 +24,14 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.core.errors import KehoachError, PeriodError
+from engine.core.review import ReviewError
 from engine.core.status import TransitionError
 from engine.store.events import NotFoundError
 
 PROBLEM_BASE = "https://kehoach.example.org/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 NOT_FOUND_VI = {"instance": "đầu việc", "plan": "kế hoạch", "token": "token",
+                "extension request": "đề nghị gia hạn",
                 "agency": "cơ quan"}
 
 
@@ -123,6 +125,15 @@ def _transition(exc: Exception) -> Problem:
                    "hiện tại của nó. Tải lại trạng thái rồi thử lại.")
 
 
+def _review(exc: Exception) -> Problem:
+    assert isinstance(exc, ReviewError)
+    status, title = ((403, ForbiddenError.title) if exc.forbidden else
+                     (409, ConflictError.title) if exc.conflict else
+                     (422, InvalidInputError.title))
+    return Problem(status, exc.kind, title, f"{exc.subject}: {exc.detail}.",
+                   {"errors": [{"field": exc.field, "message": exc.detail}]})
+
+
 def _period(exc: Exception) -> Problem:
     assert isinstance(exc, PeriodError)
     forms = "2024, 2024-Q1, 2024-H1, 2024-9M, 2024-03, 2024-W07"
@@ -163,6 +174,7 @@ PROBLEM_TABLE: tuple[tuple[type[Exception], Callable[[Exception], Problem]], ...
     (ApiError, _api_error),
     (NotFoundError, _not_found),
     (TransitionError, _transition),
+    (ReviewError, _review),
     (PeriodError, _period),
     (RequestValidationError, _validation),
     (StarletteHTTPException, _http),
@@ -200,6 +212,9 @@ def _message_vi(kind: str, error: dict[str, Any]) -> str:
         "datetime_type": "phải là thời điểm ISO 8601, ví dụ 2024-02-19T09:30:00+07:00",
         "datetime_parsing": "phải là thời điểm ISO 8601, ví dụ 2024-02-19T09:30:00+07:00",
         "datetime_from_date_parsing": "phải là thời điểm ISO 8601, ví dụ 2024-02-19T09:30:00",
+        "date_type": "phải là ngày dạng YYYY-MM-DD, ví dụ 2024-03-05",
+        "date_parsing": "phải là ngày dạng YYYY-MM-DD, ví dụ 2024-03-05",
+        "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD, ví dụ 2024-03-05",
         "greater_than": f"phải lớn hơn {ctx.get('gt')}",
         "less_than_equal": f"không được lớn hơn {ctx.get('le')}",
         "string_too_long": f"dài quá {ctx.get('max_length')} ký tự",

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from engine.api.auth import Caller, Role
+from engine.api.auth import ROLE_NAMES_VI, Caller, Role
 from engine.api.errors import ConflictError, ForbiddenError, InvalidInputError
 from engine.api.models import (
     LOCAL,
@@ -128,11 +128,6 @@ def require_role(caller: Caller, *roles: Role) -> None:
         wanted = " hoặc ".join(f"token {ROLE_NAMES_VI[r]}" for r in roles)
         raise ForbiddenError("wrong-role", f"Token {ROLE_NAMES_VI[caller.role]} không dùng "
                              f"được cho địa chỉ này; địa chỉ này cần {wanted}.")
-
-
-# How the roles are named to agencies (token list, refusals).
-ROLE_NAMES_VI = {Role.AGENCY: "của cơ quan", Role.OPERATOR: "điều hành",
-                 Role.CALENDAR: "lịch (chỉ đọc lịch hạn)"}
 
 
 def authorize_lead(session: Session, caller: Caller, directories: PlanDirectories, *,

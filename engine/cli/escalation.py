@@ -12,7 +12,7 @@ from rich.table import Table
 
 from engine.cli.main import EXIT_OK, out
 from engine.cli.state import parse_moment
-from engine.core.escalation import DEFAULT_POLICY, LEVEL_LABELS_VI
+from engine.core.policy import DEFAULT_POLICY, LEVEL_LABELS_VI
 from engine.mail.dispatch import STATUSES, dispatch, list_outbox
 from engine.settings import Settings
 from engine.store.database import open_store, utc_now

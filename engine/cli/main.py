@@ -231,7 +231,8 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:  # type
 
 
 EXTENSION_MODULES = ("engine.cli.state", "engine.cli.importing", "engine.cli.tokens",
-                     "engine.cli.escalation", "engine.cli.serve", "engine.demo.command")
+                     "engine.cli.escalation", "engine.cli.serve", "engine.cli.review",
+                     "engine.demo.command")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -46,6 +46,34 @@ class RegisterError(KehoachError):
 
 def register_cli(sub: Any) -> None:
     """Add the state commands to the `kehoach` parser."""
+    _add_change_commands(sub)
+    p = sub.add_parser("status", help="status of a plan's instances as of a date")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--agency")
+    p.add_argument("--period")
+    p.add_argument("--status", choices=[s.value for s in Status])
+    p.add_argument("--as-of", help="date (end of that day, local time) or ISO time; default now")
+    p.add_argument("--json", action="store_true", help="print the JSON contract")
+    p.set_defaults(command=cmd_status, read_only=True)  # (see cli.require_database)
+
+    p = sub.add_parser("report", help="completion report of a plan for a period")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--period", required=True, help="2024-Q1, 2024-H1, 2024-9M, 2024 or 2024-03")
+    p.add_argument("--format", choices=("table", "json", "csv", "xlsx", "html"), default="table")
+    p.add_argument("-o", "--output", type=Path, help="file to write (required for xlsx and html)")
+    p.add_argument("--as-of", help="take status at this date instead of the period's end")
+    p.set_defaults(command=cmd_report, read_only=True)  # (see cli.require_database)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
+    p = db.add_parser("upgrade", help="create or migrate the schema")
+    p.set_defaults(command=cmd_db_upgrade)
+    p = db.add_parser("verify", help="rebuild state from the audit log and report differences")
+    p.add_argument("--plan")
+    p.set_defaults(command=cmd_db_verify, read_only=True)  # (see cli.require_database)
+
+
+def _add_change_commands(sub: Any) -> None:
+    """register, complete, waive, reopen, restore: the commands that write."""
     p = sub.add_parser("register", help="store a plan spec (or a revision of it) in the database")
     p.add_argument("specs", nargs="+", type=Path, metavar="SPEC")
     p.add_argument("--actor", default="operator", help="who registers (for the audit log)")
@@ -76,30 +104,6 @@ def register_cli(sub: Any) -> None:
                            "within a past period then shows in that period's report")
         p.add_argument("--actor", default="operator")
         p.set_defaults(command=cmd_change, kind=kind)
-
-    p = sub.add_parser("status", help="status of a plan's instances as of a date")
-    p.add_argument("--plan", required=True)
-    p.add_argument("--agency")
-    p.add_argument("--period")
-    p.add_argument("--status", choices=[s.value for s in Status])
-    p.add_argument("--as-of", help="date (end of that day, local time) or ISO time; default now")
-    p.add_argument("--json", action="store_true", help="print the JSON contract")
-    p.set_defaults(command=cmd_status, read_only=True)  # (see cli.require_database)
-
-    p = sub.add_parser("report", help="completion report of a plan for a period")
-    p.add_argument("--plan", required=True)
-    p.add_argument("--period", required=True, help="2024-Q1, 2024-H1, 2024-9M, 2024 or 2024-03")
-    p.add_argument("--format", choices=("table", "json", "csv", "xlsx", "html"), default="table")
-    p.add_argument("-o", "--output", type=Path, help="file to write (required for xlsx and html)")
-    p.add_argument("--as-of", help="take status at this date instead of the period's end")
-    p.set_defaults(command=cmd_report, read_only=True)  # (see cli.require_database)
-
-    db = sub.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
-    p = db.add_parser("upgrade", help="create or migrate the schema")
-    p.set_defaults(command=cmd_db_upgrade)
-    p = db.add_parser("verify", help="rebuild state from the audit log and report differences")
-    p.add_argument("--plan")
-    p.set_defaults(command=cmd_db_verify, read_only=True)  # (see cli.require_database)
 
 
 def _store() -> Store:

@@ -12,7 +12,14 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.api.auth import Role, issue_token, list_tokens, revoke_token, set_signature_policy
+from engine.api.auth import (
+    ROLE_LABELS_VI,
+    Role,
+    issue_token,
+    list_tokens,
+    revoke_token,
+    set_signature_policy,
+)
 from engine.cli.main import EXIT_OK, out
 from engine.core.errors import KehoachError
 from engine.store.database import open_store, utc_now
@@ -73,9 +80,6 @@ def _role(args: argparse.Namespace) -> Role:
     return role
 
 
-ROLE_VI = {Role.AGENCY: "cơ quan", Role.OPERATOR: "điều hành", Role.CALENDAR: "lịch (chỉ đọc)"}
-
-
 def cmd_token_create(args: argparse.Namespace) -> int:
     role = _role(args)
     directory = None if role is Role.OPERATOR else args.directory
@@ -89,7 +93,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
             set_signature_policy(session, directory_id=args.directory, agency_id=args.agency,
                                  required=True)
     who = "điều hành" if role is Role.OPERATOR else f"{agency} ({directory})"
-    out.print(f"Đã tạo token {issued.id} loại {ROLE_VI[role]} cho {who}.")
+    out.print(f"Đã tạo token {issued.id} loại {ROLE_LABELS_VI[role]} cho {who}.")
     if role is Role.CALENDAR:
         out.print("Lưu ngay: token chỉ hiện một lần này.")
         out.print(f"token: {issued.token}")

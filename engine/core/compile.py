@@ -18,10 +18,9 @@ from engine.core.errors import (
     CycleError,
     DuePhraseError,
     Location,
-    SpecError,
     UnknownReferenceError,
 )
-from engine.core.escalation import PolicyError, policy_from_spec
+from engine.core.references import check_references
 from engine.core.spec import GROUP_PREFIX, Directory, PlanSpec, TaskSpec
 from engine.core.workdays import WorkCalendar
 from engine.core.yamltext import SourceText
@@ -136,14 +135,11 @@ class _Compiler:
         self.calendar = WorkCalendar(days_off=directory.calendar.days_off,
                                      working_days=directory.calendar.working_days)
         self.warnings: list[CompileWarning] = []
-        self.agencies = {a.id for a in directory.agencies}
         self.groups = {g.id: g for g in directory.groups}
         self.task_index = {t.id: i for i, t in enumerate(spec.tasks)}
 
     def run(self) -> CompiledPlan:
-        self._check_directory_years()
-        self._check_references()
-        self._check_escalation()
+        check_references(self.spec, self.directory, source=self.source)
         rules = {t.id: self._parse_due(t) for t in self.spec.tasks}
         order = self._task_order(rules)
         leads = {t.id: self._expand_all(t.lead, t.id) for t in self.spec.tasks}
@@ -167,72 +163,7 @@ class _Compiler:
         where = self._task_where(task) if task else self._where("plan")
         self.warnings.append(CompileWarning(code, message, task, where))
 
-    # --- validation -------------------------------------------------------------------
-    def _check_directory_years(self) -> None:
-        header = self.directory.directory
-        if not header.valid_from.year <= self.year <= header.valid_until.year:
-            raise SpecError(
-                f"the plan is for {self.year} but directory {header.id!r} is valid from "
-                f"{header.valid_from:%d/%m/%Y} to {header.valid_until:%d/%m/%Y}; "
-                "name the directory of the plan's year",
-                location=self._where("plan", "directory"), field="plan.directory")
-
-    def _check_references(self) -> None:
-        plan = self.spec.plan
-        for key in ("issuer", "monitor"):
-            self._check_agency(getattr(plan, key), field=f"plan.{key}",
-                               where=self._where("plan", key), task=None)
-        for group in self.directory.groups:
-            for member in group.members:
-                self._check_agency(member, field=f"groups.{group.id}.members", where=None,
-                                   task=None)
-        for i, task in enumerate(self.spec.tasks):
-            for key in ("lead", "coordinators", "media"):
-                for j, ref in enumerate(getattr(task, key)):
-                    self._check_agency(ref, field=key, task=task.id,
-                                       where=self._where("tasks", i, key, j))
-            for key in ("depends_on", "uses"):
-                for j, ref in enumerate(getattr(task, key)):
-                    if ref not in self.task_index:
-                        raise UnknownReferenceError(
-                            "task", ref, location=self._where("tasks", i, key, j),
-                            task=task.id, field=key,
-                            suggestions=difflib.get_close_matches(ref, self.task_index, 3))
-
-    def _check_escalation(self) -> None:
-        # Checked here, not first at the sweep, where one plan's bad policy stops every plan.
-        owners: list[tuple[TaskSpec | None, tuple[str | int, ...]]] = [(None, ("plan",))]
-        owners += [(t, ("tasks", i)) for i, t in enumerate(self.spec.tasks)]
-        for task, path in owners:
-            levels = (task or self.spec.plan).escalation
-            if levels is None:
-                continue
-            where = self._where(*path, "escalation")
-            task_id = task.id if task else None
-            field = "plan.escalation" if task is None else "escalation"
-            try:
-                policy = policy_from_spec(levels)
-            except PolicyError as exc:
-                raise SpecError(str(exc), location=where, task=task_id, field=field) from None
-            for level in policy.levels:
-                for audience in (*level.to, *level.cc):
-                    if audience.agency is not None:
-                        self._check_agency(audience.agency, field=field, where=where,
-                                           task=task_id)
-
-    def _check_agency(self, ref: str, *, field: str, where: Location | None,
-                      task: str | None) -> None:
-        if ref.startswith(GROUP_PREFIX):
-            name = ref.removeprefix(GROUP_PREFIX)
-            if name not in self.groups:
-                raise UnknownReferenceError(
-                    "group", name, location=where, task=task, field=field,
-                    suggestions=difflib.get_close_matches(name, self.groups, 3))
-        elif ref not in self.agencies:
-            raise UnknownReferenceError(
-                "agency", ref, location=where, task=task, field=field,
-                suggestions=difflib.get_close_matches(ref, self.agencies, 3))
-
+    # --- deadlines and order ---------------------------------------------------------
     def _parse_due(self, task: TaskSpec) -> DueRule:
         try:
             rule = parse_due(task.due, year=self.year)

@@ -50,6 +50,39 @@ class DigestItem:
     unit: str | None = None
 
 
+# What a review note tells its recipient (engine.core.review), in Vietnamese.
+NOTE_LABELS_VI = {
+    "extension_requested": "Đề nghị gia hạn chờ quyết định",
+    "extension_reminder": "Nhắc lại: đề nghị gia hạn chưa được trả lời",
+    "completion_returned": "Báo cáo hoàn thành bị trả lại",
+    "extension_approved": "Đề nghị gia hạn được chấp thuận",
+    "extension_refused": "Đề nghị gia hạn không được chấp thuận",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewNote:
+    """One review or extension step a digest tells of: a request awaiting its approver
+    (told, then reminded), or an outcome for the lead (returned, approved, refused)."""
+
+    kind: str                      # a key of NOTE_LABELS_VI
+    instance_id: str
+    plan: str
+    task: str
+    task_title: str
+    agency: str                    # the lead
+    agency_name: str
+    period: str
+    due_date: dt.date | None       # the due before the step (in force when asked)
+    new_due: dt.date | None        # asked, or granted
+    reason: str | None
+    request_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return NOTE_LABELS_VI.get(self.kind, self.kind)
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
     """The items of one level of one plan, as a digest lists them."""
@@ -69,6 +102,7 @@ class Digest:
     plans: tuple[PlanInfo, ...]
     items: tuple[DigestItem, ...]
     cc: tuple[Party, ...] = ()
+    notes: tuple[ReviewNote, ...] = ()
 
     def sections(self) -> list[Section]:
         """Items grouped by level (the gravest first), then by plan, then by due date."""
@@ -86,11 +120,12 @@ class Digest:
         Every queued digest's subject needs this; the sections themselves (every item
         sorted) are only needed to render the mail.
         """
-        if len(self.items) == 1:  # most digests of a daily sweep: nothing to sort
+        if len(self.items) == 1 and not self.notes:  # most digests: nothing to sort
             return [self.items[0].level_label]
         keys = sorted({(i.level_offset, i.level, i.level_label, i.plan) for i in self.items},
                       key=lambda k: (-k[0], k[3]))
-        return list(dict.fromkeys(label for _, _, label, _ in keys))
+        return list(dict.fromkeys([*(label for _, _, label, _ in keys),
+                                   *(n.label for n in self.notes)]))
 
     def to_json(self) -> dict[str, Any]:
         # Written out by hand: dataclasses.asdict deep-copies, which costs seconds for the
@@ -99,7 +134,8 @@ class Digest:
                 "plans": [{"id": p.id, "number": p.number, "title": p.title,
                            "monitor": _party_json(p.monitor)} for p in self.plans],
                 "items": [_item_json(i) for i in self.items],
-                "cc": [_party_json(p) for p in self.cc]}
+                "cc": [_party_json(p) for p in self.cc],
+                "notes": [_note_json(n) for n in self.notes]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Digest:
@@ -108,7 +144,8 @@ class Digest:
             plans=tuple(PlanInfo(**{**p, "monitor": _party(p["monitor"])})
                         for p in data["plans"]),
             items=tuple(_item(i) for i in data["items"]),
-            cc=tuple(_party(p) for p in data["cc"]))
+            cc=tuple(_party(p) for p in data["cc"]),
+            notes=tuple(_note(n) for n in data.get("notes", ())))
 
 
 class Notice(NamedTuple):
@@ -227,3 +264,18 @@ def _item_json(item: DigestItem) -> dict[str, Any]:
             "level_label": item.level_label, "level_offset": item.level_offset,
             "days_late": item.days_late, "target": item.target, "progress": item.progress,
             "unit": item.unit}
+
+
+def _note_json(note: ReviewNote) -> dict[str, Any]:
+    return {"kind": note.kind, "instance_id": note.instance_id, "plan": note.plan,
+            "task": note.task, "task_title": note.task_title, "agency": note.agency,
+            "agency_name": note.agency_name, "period": note.period,
+            "due_date": note.due_date.isoformat() if note.due_date else None,
+            "new_due": note.new_due.isoformat() if note.new_due else None,
+            "reason": note.reason, "request_id": note.request_id}
+
+
+def _note(data: Mapping[str, Any]) -> ReviewNote:
+    days = {k: dt.date.fromisoformat(data[k]) if data[k] else None
+            for k in ("due_date", "new_due")}
+    return ReviewNote(**{**data, **days})

@@ -146,6 +146,28 @@ class EscalationLevelSpec(Strict):
     cc: tuple[str, ...] = ()
 
 
+ReviewRole = Literal["issuer", "monitor"]
+
+
+class ReviewPolicySpec(Strict):
+    """Who checks reported completions and who may grant more time (engine.core.review).
+
+    The defaults fit the seed plans: the standing unit (monitor) checks the reports it
+    collects, and the issuer, who set the deadlines, alone moves them.
+    """
+
+    completions_reviewed: bool = True
+    reviewer: ReviewRole = "monitor"
+    extension_approvers: tuple[ReviewRole, ...] = Field(default=("issuer",), min_length=1)
+    # The latest an extension may be asked: N working days after the due date (0: by it).
+    extension_request_days_after_due: int = Field(default=0, ge=0, le=60)
+    max_extensions: int = Field(default=2, ge=0, le=20)
+    # Whether an extension may move a due date past 31 December of the plan's year.
+    extend_past_plan_year: bool = False
+    # An unanswered extension request is reminded to its approvers after this many working days.
+    remind_after_working_days: int = Field(default=2, ge=1, le=60)
+
+
 class PlanHeader(Strict):
     id: Slug
     number: str = ""
@@ -159,6 +181,7 @@ class PlanHeader(Strict):
     issued: dt.date | None = None
     source: str | None = None
     escalation: tuple[EscalationLevelSpec, ...] | None = None
+    review: ReviewPolicySpec = ReviewPolicySpec()
 
 
 class TaskSpec(Strict):

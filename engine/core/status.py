@@ -39,6 +39,24 @@ class EventKind(StrEnum):
     REOPENED = "reopened"
     WAIVED = "waived"
     RESTORED = "restored"  # a waived instance put back (by an operator or a spec revision)
+    # Completion review (engine.core.review): the reviewer accepts a reported completion, or
+    # returns it with a reason, which undoes it (the instance is open again, due as before).
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    # Deadline extensions: asked by the lead, approved (with the new due date) or refused.
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REFUSED = "extension_refused"
+
+
+# Review states of a completion. "submitted" is a completion of a plan whose completions
+# are reviewed that has no decision yet: it is not stored (the fold leaves `review` None),
+# so a plan's policy can change without rewriting its instances.
+REVIEW_ACCEPTED = "accepted"
+REVIEW_RETURNED = "returned"
+REVIEW_SUBMITTED = "submitted"
+# Events that never change the fold's state: the request and refusal of an extension.
+_AUDIT_ONLY = frozenset({EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_REFUSED})
 
 
 class TransitionError(KehoachError, ValueError):
@@ -58,6 +76,8 @@ class InstanceState:
     progress: int = 0
     waived_at: dt.datetime | None = None
     waived_reason: str | None = None
+    review: str | None = None           # REVIEW_ACCEPTED / REVIEW_RETURNED, else None
+    extended_due: dt.date | None = None  # the due date of the last approved extension
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +93,7 @@ class Event:
     evidence_url: str | None = None
     note: str | None = None
     reason: str | None = None
+    due_on: dt.date | None = None  # an extension's date: asked, or approved
 
 
 def apply_event(state: InstanceState, event: Event, *, target: int | None) -> InstanceState:
@@ -87,13 +108,16 @@ def apply_event(state: InstanceState, event: Event, *, target: int | None) -> In
             # In the zone the time carries: engine.store.database gives it in the plan's time zone.
             raise TransitionError(iid, "is already completed at "
                                   f"{state.completed_at:%d/%m/%Y %H:%M}")
-        return replace(state, completed_at=event.at)
+        return replace(state, completed_at=event.at, review=None)
     if kind is EventKind.PROGRESS:
         return _progress(state, event, target)
     if kind is EventKind.REOPENED:
         if not state.completed_at:
             raise TransitionError(iid, "is not completed, so it cannot be reopened")
-        return replace(state, completed_at=None)
+        return replace(state, completed_at=None, review=None)
+    if kind in _AUDIT_ONLY or kind in (EventKind.ACCEPTED, EventKind.RETURNED,
+                                       EventKind.EXTENSION_APPROVED):
+        return _reviewed(state, event)
     if kind is EventKind.WAIVED:
         if state.waived_at:
             raise TransitionError(iid, "is already waived")
@@ -103,13 +127,34 @@ def apply_event(state: InstanceState, event: Event, *, target: int | None) -> In
     return replace(state, waived_at=None, waived_reason=None)
 
 
+def _reviewed(state: InstanceState, event: Event) -> InstanceState:
+    """A review decision or an extension event (engine.core.review checks who may)."""
+    kind, iid = event.kind, event.instance_id
+    if kind in _AUDIT_ONLY:
+        return state
+    if kind is EventKind.EXTENSION_APPROVED:
+        if event.due_on is None:
+            raise TransitionError(iid, "an approved extension needs its new due date")
+        return replace(state, extended_due=event.due_on)
+    if not state.completed_at or state.review is not None:
+        what = "not completed" if not state.completed_at else f"already {state.review}"
+        raise TransitionError(iid, f"is {what}, so its completion cannot be {kind.value}")
+    if kind is EventKind.ACCEPTED:
+        return replace(state, review=REVIEW_ACCEPTED)
+    if not (event.reason or "").strip():
+        raise TransitionError(iid, "a returned completion needs a reason")
+    return replace(state, completed_at=None, review=REVIEW_RETURNED)
+
+
 def _progress(state: InstanceState, event: Event, target: int | None) -> InstanceState:
     count = event.count or 0
     if count <= 0:
         raise TransitionError(event.instance_id, f"progress must be a positive count, got {count}")
     total = state.progress + count
     reached = target is not None and total >= target and state.completed_at is None
-    return replace(state, progress=total, completed_at=event.at if reached else state.completed_at)
+    if reached:
+        return replace(state, progress=total, completed_at=event.at, review=None)
+    return replace(state, progress=total)
 
 
 def fold_events(events: list[Event], *, target: int | None) -> InstanceState:

@@ -141,6 +141,7 @@ def _play(spec: Path, folder: Path, *, seed: int, api: _SideProcess,
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from engine.demo.play import deliveries, sweep_mornings
+    from engine.demo.review_play import ReviewPlayer, review_steps
     from engine.loader import compile_file
     from flows.register import register_flow
 
@@ -157,8 +158,10 @@ def _play(spec: Path, folder: Path, *, seed: int, api: _SideProcess,
         plan = compile_file(spec)
         tokens = _issue_tokens(plan)
         sink.url()  # both side processes must be up before the year starts
-        stats = _year(plan, tokens, api.url(), deliveries(plan, random.Random(seed)),
-                      sweep_mornings(plan), folder=folder, diff=diff)
+        steps, calls = review_steps(plan, deliveries(plan, random.Random(seed)),
+                                    random.Random(seed + 1))
+        stats = _year(plan, tokens, api.url(), calls, sweep_mornings(plan), folder=folder,
+                      diff=diff, player=ReviewPlayer(steps, tokens))
     return {**stats, "register_s": registered_s}
 
 
@@ -168,17 +171,20 @@ def _issue_tokens(plan: Any) -> dict[str, str]:
 
     store = open_store()
     directory = plan.directory.directory.id
+    header = plan.spec.plan  # the issuer approves extensions, the monitor reviews reports
+    agencies = {i.agency for i in plan.instances} | {header.issuer, header.monitor}
     try:
         with store.transaction() as tx:
             return {agency: issue_token(tx, role=Role.AGENCY, directory_id=directory,
                                         agency_id=agency, now=utc_now(), note="demo").token
-                    for agency in sorted({i.agency for i in plan.instances})}
+                    for agency in sorted(agencies)}
     finally:
         store.close()
 
 
 def _year(plan: Any, tokens: dict[str, str], base_url: str, calls: list[Any],
-          mornings: set[dt.date], *, folder: Path, diff: dict[str, int]) -> dict[str, Any]:
+          mornings: set[dt.date], *, folder: Path, diff: dict[str, int],
+          player: Any) -> dict[str, Any]:
     import httpx
 
     from engine.demo.play import LOCAL, post
@@ -214,12 +220,14 @@ def _year(plan: Any, tokens: dict[str, str], base_url: str, calls: list[Any],
                     stats["calls"] += 1
                     stats["refused"] += status >= 400
                     upcoming = next(pending, None)
+                player.play(client, day)
             if (day.month, day.day) in PERIOD_ENDS:
                 with _timed(stats, "report_s"):
                     report = period_report_flow(plan.spec.plan.id, period=_label(year, day),
                                                 folder=str(folder / "reports"), via="smtp")
                 stats["reports"].append(report)
             progress.advance(bar)
+    stats["review"] = player.counts
     return stats
 
 
@@ -269,6 +277,10 @@ def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
               f"{stats['sweeps']} morning sweeps reached {stats['escalations']:,} "
               f"reminder/escalation levels and sent {stats['mails']:,} digests; "
               f"{len(stats['reports'])} period reports.", markup=True)
+    review = stats["review"]
+    out.print(f"review:         {review['ask']} requests for more time ({review['approve']} "
+              f"approved, {review['refuse']} refused); {review['return']} reports returned by "
+              f"the standing unit and sent again; {review['failed']} review calls refused")
     out.print(f"time:           registering (with Prefect's first start) "
               f"{stats['register_s']:.0f} s, morning sweeps {stats.get('sweep_s', 0):.0f} s, "
               f"webhook calls {stats.get('http_s', 0):.0f} s, reports "

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from engine.core.compile import CompiledPlan, Instance
-from engine.core.escalation import policy_for
+from engine.core.policy import policy_for
 from engine.core.workdays import WorkCalendar
 from engine.store.registry import workday_ordinals
 

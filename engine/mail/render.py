@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from engine.core.digest import Digest, DigestItem, PlanInfo
+from engine.core.digest import Digest, DigestItem, PlanInfo, ReviewNote
 from engine.core.errors import KehoachError
 from notifiers.base import OutgoingMessage
 
@@ -91,6 +91,10 @@ def subject_of(digest: Digest) -> str:
     levels = ", ".join(digest.levels())
     count = len(digest.items)
     who = digest.recipient.name
+    if not count:  # only review notes: requests to decide, outcomes to know
+        plan = digest.plans[0] if len(digest.plans) == 1 else None
+        about = f" — {plan_label(plan)} «{plan.title}»" if plan else ""
+        return f"[{levels}] {who}: {len(digest.notes)} nội dung{about}"
     if len(digest.plans) == 1:
         plan = digest.plans[0]
         return f"[{levels}] {who}: {count} nhiệm vụ — {plan_label(plan)} «{plan.title}»"
@@ -106,6 +110,19 @@ def lateness_vi(item: DigestItem, as_of: dt.date) -> str:
     if item.days_late == 0:
         return "đến hạn hôm nay"
     return f"còn {-item.days_late} ngày làm việc đến hạn"
+
+
+def note_dates_vi(note: ReviewNote) -> str:
+    """What a review note changes about the deadline, in Vietnamese."""
+    old, new = vn_date(note.due_date), vn_date(note.new_due)
+    if note.kind in ("extension_requested", "extension_reminder"):
+        return f"Thời hạn hiện tại {old}; đề nghị gia hạn đến {new}"
+    if note.kind == "extension_approved":
+        return f"Thời hạn cũ {old}; thời hạn mới {new}"
+    if note.kind == "extension_refused":
+        return f"Thời hạn giữ nguyên: {old}"
+    return (f"Nhiệm vụ được tính là chưa hoàn thành, thời hạn {old} giữ nguyên; báo cáo "
+            "hoàn thành lại khi đã bổ sung")
 
 
 def complete_url(public_url: str, instance_id: str, *, progress: bool = False) -> str:
@@ -127,7 +144,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True)
     env.filters["vndate"] = vn_date
     env.globals.update(plan_label=plan_label, lateness=lateness_vi, complete_url=complete_url,
-                       token=TOKEN_PLACEHOLDER)
+                       token=TOKEN_PLACEHOLDER, note_dates=note_dates_vi)
     return env
 
 

@@ -81,14 +81,16 @@ _I = _INSTANCES.c
 _LOAD_INSTANCE = (
     select(_I.id, _I.plan_id, _I.task_id, _I.agency_id, _I.period, _I.printed_due, _I.due_date,
            _I.due_at, _I.target, _I.completed_at, _I.progress, _I.waived_at, _I.waived_reason,
-           _PLANS.c.timezone, _PLANS.c.spec_hash, _I.completed_on)
+           _PLANS.c.timezone, _PLANS.c.spec_hash, _I.completed_on, _I.review,
+           _I.original_due_date)
     .join(_PLANS, _PLANS.c.id == _I.plan_id)
     .where(_I.id == bindparam("instance_id")))
 _LOAD_FOR_EVENT = _LOAD_INSTANCE.with_for_update(of=_INSTANCES)
 _FIND_ID = select(_I.id).where(
     _I.plan_id == bindparam("plan"), _I.task_id == bindparam("task"),
     _I.agency_id == bindparam("agency"), _I.period == bindparam("period"))
-_STATE_COLUMNS = ("completed_at", "completed_on", "progress", "waived_at", "waived_reason")
+_STATE_COLUMNS = ("completed_at", "completed_on", "progress", "waived_at", "waived_reason",
+                  "review")
 # The working-day ordinal of the completion date is looked up inside the UPDATE.
 _WRITE_STATE = (
     update(_INSTANCES).where(_I.id == bindparam("instance_id"))
@@ -129,7 +131,8 @@ def record_event(session: Session, event: Event) -> InstanceView:
     connection.execute(_WRITE_STATE, {
         "instance_id": before.id, "completed_at": state.completed_at,
         "completed_on": completed_on, "progress": state.progress,
-        "waived_at": state.waived_at, "waived_reason": state.waived_reason})
+        "waived_at": state.waived_at, "waived_reason": state.waived_reason,
+        "review": state.review})
     connection.execute(_APPEND_EVENT, _event_values(before.plan, event))
     if completed_on != was_completed_on:  # relative deadlines count from this day
         follow_predecessor(connection, plan=before.plan, spec_hash=spec_hash, timezone=timezone,
@@ -196,9 +199,11 @@ def _loaded(connection: Connection, load: Select[Any], instance_id: str,
     if row is None:
         raise NotFoundError("instance", instance_id)
     (found, plan, task, agency, period, printed_due, due_date, due_at, target, completed_at,
-     progress, waived_at, waived_reason, timezone, spec_hash, completed_on) = row
+     progress, waived_at, waived_reason, timezone, spec_hash, completed_on, review,
+     original_due_date) = row
     state = InstanceState(completed_at=completed_at, progress=progress, waived_at=waived_at,
-                          waived_reason=waived_reason)
+                          waived_reason=waived_reason, review=review,
+                          extended_due=due_date if original_due_date is not None else None)
     return InstanceView(found, plan, task, agency, period, printed_due, due_date, due_at,
                         target, state), (timezone, spec_hash, completed_on)
 
@@ -224,9 +229,9 @@ def _event_values(plan_id: str, e: Event) -> dict[str, Any]:
     return {"plan_id": plan_id, "instance_id": e.instance_id, "kind": e.kind.value,
             "at": e.at, "recorded_at": utc_now(), "actor": e.actor, "source": e.source,
             "count": e.count, "evidence_url": e.evidence_url, "note": e.note,
-            "reason": e.reason}
+            "reason": e.reason, "due_on": e.due_on}
 
 
 def _event(r: EventRow) -> Event:
     return Event(r.instance_id, EventKind(r.kind), r.at, r.actor, r.source, r.count,
-                 r.evidence_url, r.note, r.reason)
+                 r.evidence_url, r.note, r.reason, r.due_on)

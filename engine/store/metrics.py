@@ -23,6 +23,7 @@ from engine.core.errors import PeriodError
 from engine.core.periods import Period, parse_period
 from engine.core.status import Status
 from engine.store.tables import InstanceRow, PlanRow, WorkdayRow
+from engine.store.tables_escalation import OPEN_INSTANCE
 
 GROUPINGS = {"plan": InstanceRow.plan_id, "agency": InstanceRow.agency_id,
              "task": InstanceRow.task_id, "period": InstanceRow.period}
@@ -173,7 +174,7 @@ def status_expr(as_of: dt.datetime) -> Any:
     """engine.core.status.status_at as SQL. Open instances (the bulk of a big plan) are decided
     first, after two NULL checks and one comparison: this CASE runs once per row."""
     c = InstanceRow
-    untouched = and_(c.completed_at.is_(None), c.waived_at.is_(None))
+    untouched = OPEN_INSTANCE  # neither completed nor waived (the sweep's test, too)
     open_status = case((or_(c.due_at.is_(None), c.due_at >= as_of), literal(Status.ON_TRACK.value)),
                        else_=literal(Status.OVERDUE.value))
     done = and_(c.completed_at.is_not(None), c.completed_at <= as_of)
@@ -209,7 +210,8 @@ def _per_key(plan: str, win: Period, as_of: dt.datetime, key: Any, *,
     to fail on its first test for open instances (the bulk of a big plan). The late
     statuses come back as lists, one item per instance, whose lengths are their counts:
     completed late, (completed_wd - due_wd); overdue, due_wd alone (as_of's ordinal is
-    known). On-track instances are the rest of the total.
+    known). On-track instances are the rest of the total. (Not `status_expr`: a CASE gives
+    each row one status; grouping by it is the ~200,000-group sort above.)
     """
     c = InstanceRow
     not_waived = or_(c.waived_at.is_(None), c.waived_at > as_of)
@@ -249,6 +251,12 @@ def _in_window(win: Period, *, sqlite: bool) -> Any:
     if win.kind != "year":
         return or_(printed, unprinted)
     return or_(printed, unprinted, and_(c.printed_due.is_(None), c.due_date.is_(None)))
+
+
+def window_filter(win: Period, *, sqlite: bool) -> Any:
+    """The scope test of a reporting window (see _in_window), for the other figures of a
+    report (engine.store.review) to count the same instances."""
+    return _in_window(win, sqlite=sqlite)
 
 
 def _collect(value: Any, *, sqlite: bool) -> Any:

@@ -170,8 +170,8 @@ def _revise(session: Session, plan: CompiledPlan, revision: int, *, now: dt.date
             actor: str, progress: Progress | None) -> RegistrationDiff:
     plan_id = plan.spec.plan.id
     stored = {r.id: r for r in session.execute(select(
-        InstanceRow.id, InstanceRow.due_at, InstanceRow.waived_reason).where(
-        InstanceRow.plan_id == plan_id))}
+        InstanceRow.id, InstanceRow.due_at, InstanceRow.waived_reason,
+        InstanceRow.original_due_at).where(InstanceRow.plan_id == plan_id))}
     compiled = {i.id: i for i in plan.instances}
     ordinals = workday_ordinals(plan)
     zone = ZoneInfo(plan.spec.plan.timezone)
@@ -188,15 +188,26 @@ def _revise(session: Session, plan: CompiledPlan, revision: int, *, now: dt.date
             diff.restored.append(iid)
             record_event(session, Event(iid, EventKind.RESTORED, now, actor, "register",
                                         reason=f"restored in revision {revision}"))
-        if new is not None and new.due != row.due_at:
-            diff.due_changed.append((iid, _local_iso(row.due_at, zone),
+        compiled_due = row.original_due_at or row.due_at  # an approved extension stays
+        if new is not None and new.due != compiled_due:
+            diff.due_changed.append((iid, _local_iso(compiled_due, zone),
                                      _local_iso(new.due, zone)))
             session.execute(update(InstanceRow).where(InstanceRow.id == iid).values(
-                due_at=new.due, due_date=new.due_date, printed_due=new.printed_due,
-                due_wd=ordinals.get(new.due_date) if new.due_date else None))
+                **_due_columns(new, ordinals, extended=row.original_due_at is not None)))
     session.execute(delete(EdgeRow).where(EdgeRow.plan_id == plan_id))
     _insert_edges(session, plan_id, plan.graph.edges())
     return diff
+
+
+def _due_columns(new: Instance, ordinals: dict[dt.date, int], *,
+                 extended: bool) -> dict[str, Any]:
+    """The columns a revised deadline writes: the due in force, or for an instance with an
+    approved extension (engine.store.review) the compiled due it keeps beside it."""
+    if extended:
+        return {"original_due_at": new.due, "original_due_date": new.due_date,
+                "printed_due": new.printed_due}
+    return {"due_at": new.due, "due_date": new.due_date, "printed_due": new.printed_due,
+            "due_wd": ordinals.get(new.due_date) if new.due_date else None}
 
 
 def _follow_completed_predecessors(session: Session, plan: CompiledPlan, diff: RegistrationDiff,

@@ -89,7 +89,9 @@ _SUCCESSORS = (
     .select_from(EdgeRow.__table__)
     .join(_Pre, _Pre.c.id == EdgeRow.src).join(_Next, _Next.c.id == EdgeRow.dst)
     .where(EdgeRow.src == bindparam("src")))
-_REDATE = (update(_INSTANCES).where(_INSTANCES.c.id == bindparam("instance_id"))
+# An instance whose due an approved extension moved (engine.store.review) keeps it.
+_REDATE = (update(_INSTANCES).where(_INSTANCES.c.id == bindparam("instance_id"),
+                                    _INSTANCES.c.original_due_date.is_(None))
            .values(due_date=bindparam("due_date"), due_at=bindparam("due_at"),
                    due_wd=bindparam("due_wd")))
 _INSTANCES_OF = (select(_INSTANCES.c.id).where(

@@ -118,6 +118,11 @@ class InstanceRow(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     waived_at: Mapped[dt.datetime | None]
     waived_reason: Mapped[str | None] = mapped_column(Text)
+    # Completion review (engine.core.review): "accepted" or "returned", else None; and the
+    # due as compiled, kept when an approved extension moves due_* (NULL: never extended).
+    review: Mapped[str | None] = mapped_column(String(12))
+    original_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    original_due_at: Mapped[dt.datetime | None]
 
     __table_args__ = (
         Index("ix_instances_plan_agency", "plan_id", "agency_id"),
@@ -152,6 +157,7 @@ class EventRow(Base):
     evidence_url: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)  # an extension's date
 
     __table_args__ = (Index("ix_events_instance", "instance_id", "id"),)
 

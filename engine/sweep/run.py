@@ -29,19 +29,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from engine.core.compile import collector_paused
-from engine.core.escalation import (
-    DEFAULT_POLICY,
-    PlanContext,
-    Policy,
-    level_cutoff,
-    policy_for,
-)
+from engine.core.escalation import PlanContext, level_cutoff
+from engine.core.policy import DEFAULT_POLICY, Policy, policy_for
 from engine.core.spec import GROUP_PREFIX, CalendarOverrides, Group, PlanSpec, parse_plan_spec
 from engine.core.workdays import WorkCalendar
 from engine.core.yamltext import load_sections
 from engine.store.events import NotFoundError
 from engine.store.tables import InstanceRow, PlanRow, RevisionRow, TaskRow
-from engine.store.tables_escalation import EscalationRow, SweepRow
+from engine.store.tables_escalation import OPEN_INSTANCE, EscalationRow, SweepRow
 from engine.sweep.outbox import (
     NO_AGENCIES,
     SweptPlan,
@@ -50,6 +45,7 @@ from engine.sweep.outbox import (
     queue,
     read_directories,
 )
+from engine.sweep.reviews import add_review_notes
 
 log = logging.getLogger(__name__)
 # Message-IDs are fixed when a digest is queued; ".invalid" (RFC 2606) can name no real host.
@@ -110,6 +106,8 @@ def _sweep(session: Session, *, now: dt.datetime, plan: str | None,
              for p, loaded in plans.items()}
     notices = list(notified(session, plans, names, sweep_id=sweep_id, now=now))
     digests = build_digests_by_directory(notices, plans, directories, infos, now=now)
+    digests = add_review_notes(session, digests, plans, directories, infos, names,
+                               sweep_id=sweep_id, now=now)
     queue(session, digests, sweep_id=sweep_id, now=now, domain=domain)
     recipients = tuple(d.recipient.agency for listed in digests.values() for d in listed)
     escalations = sum(reached.values())
@@ -245,8 +243,8 @@ def _record_reached(session: Session, plan: PlanContext, *, sweep_id: int,
                          highest)
                   .join_from(i, levels, i.due_date <= levels.c.cutoff)
                   .where(i.plan_id == plan.id, i.due_date.is_not(None),
-                         i.due_date <= max(cutoffs), i.completed_at.is_(None),
-                         i.waived_at.is_(None), condition, ~_told(levels)))
+                         i.due_date <= max(cutoffs), OPEN_INSTANCE, condition,
+                         ~_told(levels)))
         if sqlite:  # see _highest
             chosen = chosen.order_by(i.id, levels.c.rank)
         session.execute(insert(EscalationRow).from_select(
