@@ -135,3 +135,32 @@ def shot(page: Page, name: str, heading: str) -> Path:
     page.screenshot(path=str(SHOTS / f"{name}-top.png"))  # what a reader sees first
     assert path.stat().st_size > 5000
     return path
+
+
+def register_future_plan(store: Store, folder: Path, *, year: int) -> str:
+    """The seed plan and its directory moved to `year` (so that its deadlines are ahead),
+    registered; returns the plan id."""
+    from tests.test_sweep_support import SPEC, register_spec
+
+    directory = (SPEC.parent / "../directories/hanoi-2024.yaml").resolve().read_text("utf-8")
+    (folder / "directories").mkdir(parents=True, exist_ok=True)
+    (folder / "hanoi").mkdir(exist_ok=True)
+    (folder / "directories" / f"hanoi-{year}.yaml").write_text(
+        directory.replace("2025-02-28", f"{year + 1}-02-28").replace(
+            "working_days: [2024-05-04]", "working_days: []").replace("2024", str(year)),
+        "utf-8")
+    spec = folder / "hanoi" / f"{year}-tt-cchc.yaml"
+    spec.write_text(SPEC.read_text("utf-8").replace("2024", str(year)), "utf-8")
+    register_spec(store, spec, now=dt.datetime.now(dt.UTC))
+    return f"hn-{year}-tt-cchc"
+
+
+def sign_in_link(site: Site, *, directory: str, agency: str, then: str | None = None) -> str:
+    """A sign-in link for `agency`, as a digest (or the standing unit) would give it."""
+    from engine.web.signin import LINK_LIFETIME, agency_credential, make_code, sign_in_url
+
+    now = dt.datetime.now(dt.UTC)
+    with site.store.transaction() as tx:
+        token_id, secret = agency_credential(tx, directory=directory, agency=agency, now=now)
+    code = make_code(token_id, secret, purpose="link", expires=now + LINK_LIFETIME)
+    return sign_in_url(site.url, code, then=then)

@@ -16,6 +16,7 @@ from engine.api.errors import ForbiddenError
 from engine.core.status import STATUS_LABELS_VI, TransitionError
 from engine.store.database import utc_now
 from engine.store.events import EventValueError, NotFoundError, get_instance
+from engine.store.review import extension_requests, pending_extensions, pending_reviews
 from engine.store.tables_web import EvidenceFileRow
 from engine.web.actions import (
     ALLOWED_TEXT,
@@ -53,12 +54,16 @@ def _work_page(request: Request, viewer: Viewer, *, errors: Errors | None = None
     with state.store.transaction() as session:
         plans = state.directories.plans_in(session, directory)
         work = agency_work(session, plans=plans, agency=agency, now=utc_now())
+        to_decide = len([r for r in pending_reviews(session, reviewer=agency) if r.plan in plans])
+        to_decide += len([r for r in pending_extensions(session, approver=agency)
+                          if r.plan in plans])
     item = work.find(changed) if changed else None
     notice = None if item is None else (
         f"Đã ghi nhận {'tiến độ' if item.open else 'hoàn thành'}: «{item.task_title}», kỳ "
         f"{item.line.period} ({STATUS_LABELS_VI[item.line.status].lower()}).")
     return page("agency.html.j2", {
-        "work": work, "errors": errors or {}, "values": values or {}, "notice": notice,
+        "work": work, "to_decide": to_decide, "errors": errors or {}, "values": values or {},
+        "notice": notice,
         "calendar_url": calendar_url, "max_mb": MAX_FILE_BYTES // (1024 * 1024),
         "allowed": ALLOWED_TEXT, "path_of": instance_path}, viewer=viewer, status=status)
 
@@ -71,7 +76,7 @@ async def agency_page(request: Request, viewer: ViewerDep, xong: str | None = No
     return _work_page(request, viewer, changed=xong)
 
 
-def _authorize(session: Session, request: Request, viewer: Viewer, instance_id: str) -> None:
+def authorize(session: Session, request: Request, viewer: Viewer, instance_id: str) -> None:
     """The viewer may act on (and see) this instance: its lead agency, or an operator."""
     try:
         service.authorize_instance(session, viewer.caller, state_of(request).directories,
@@ -86,7 +91,7 @@ def _authorize(session: Session, request: Request, viewer: Viewer, instance_id: 
                         f"Không có đầu việc mã «{instance_id}».") from None
 
 
-async def _form(request: Request) -> FormData:
+async def form_of(request: Request) -> FormData:
     try:
         return await request.form(max_files=1, max_fields=8, max_part_size=64 * 1024)
     except MultiPartException as exc:
@@ -95,7 +100,7 @@ async def _form(request: Request) -> FormData:
                         "gửi lại.") from None
 
 
-def _text(form: FormData, name: str) -> str:
+def text_of(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
@@ -110,13 +115,13 @@ async def _upload(form: FormData) -> Upload | None:
 
 @router.post("/don-vi/viec/{instance_id}/hoan-thanh")
 async def complete(request: Request, instance_id: str, viewer: ViewerDep) -> Response:
-    form = await _form(request)
-    check_csrf(request, viewer, _text(form, "csrf"))
+    form = await form_of(request)
+    check_csrf(request, viewer, text_of(form, "csrf"))
     state, now = state_of(request), utc_now()
     with state.store.transaction() as session:
-        _authorize(session, request, viewer, instance_id)
+        authorize(session, request, viewer, instance_id)
     upload = await _upload(form)
-    values = {k: _text(form, k) for k in ("evidence_url", "note", "done_on")}
+    values = {k: text_of(form, k) for k in ("evidence_url", "note", "done_on")}
     checked, problems = check_completion(upload=upload, now=now, **values)
     if checked is not None:
         try:
@@ -127,20 +132,20 @@ async def complete(request: Request, instance_id: str, viewer: ViewerDep) -> Res
             problems.fields.update([_refused(request, instance_id, exc)])
     if problems:
         return _form_back(request, viewer, instance_id, problems, values)
-    return _done(viewer, instance_id, _text(form, "back"))
+    return _done(viewer, instance_id, text_of(form, "back"))
 
 
 @router.post("/don-vi/viec/{instance_id}/tien-do")
 async def progress(request: Request, instance_id: str, viewer: ViewerDep) -> Response:
-    form = await _form(request)
-    check_csrf(request, viewer, _text(form, "csrf"))
+    form = await form_of(request)
+    check_csrf(request, viewer, text_of(form, "csrf"))
     state, now = state_of(request), utc_now()
-    values = {k: _text(form, k) for k in ("count", "progress_note")}
+    values = {k: text_of(form, k) for k in ("count", "progress_note")}
     problems = FormProblems()
     count = check_count(values["count"], problems)
     note = values["progress_note"].strip()[:2000] or None
     with state.store.transaction() as session:
-        _authorize(session, request, viewer, instance_id)
+        authorize(session, request, viewer, instance_id)
     if not problems:
         try:
             with state.store.transaction() as session:
@@ -150,7 +155,7 @@ async def progress(request: Request, instance_id: str, viewer: ViewerDep) -> Res
             problems.fields.update([_refused(request, instance_id, exc)])
     if problems:
         return _form_back(request, viewer, instance_id, problems, values)
-    return _done(viewer, instance_id, _text(form, "back"))
+    return _done(viewer, instance_id, text_of(form, "back"))
 
 
 def _refused(request: Request, instance_id: str, exc: Exception) -> tuple[str, str]:
@@ -177,9 +182,14 @@ def _done(viewer: Viewer, instance_id: str, back: str) -> Response:
 
 @router.get("/don-vi/viec/{instance_id}")
 async def agency_instance(request: Request, instance_id: str, viewer: ViewerDep,
-                          xong: str | None = None) -> Response:
-    return instance_page(request, viewer, instance_id,
-                         notice="Đã ghi nhận." if xong else None)
+                          xong: str | None = None, gia_han: str | None = None) -> Response:
+    return instance_page(request, viewer, instance_id, notice=notice_of(xong, gia_han))
+
+
+def notice_of(done: str | None, extension: str | None) -> str | None:
+    if extension:
+        return "Đã gửi đề nghị gia hạn; chờ cơ quan có thẩm quyền quyết định."
+    return "Đã ghi nhận." if done else None
 
 
 def instance_page(request: Request, viewer: Viewer, instance_id: str, *,
@@ -188,16 +198,18 @@ def instance_page(request: Request, viewer: Viewer, instance_id: str, *,
     """One instance: its figures, its forms (to its lead), its audit events and files."""
     state, now = state_of(request), utc_now()
     with state.store.transaction() as session:
-        _authorize(session, request, viewer, instance_id)
+        authorize(session, request, viewer, instance_id)
         view = get_instance(session, instance_id)
         work = agency_work(session, plans=[view.plan], agency=view.agency, now=now)
         item = work.find(instance_id)
         events = history(session, instance_id)
         files = [f for _, f in files_of(session, [instance_id])]
+        extensions = extension_requests(session, instance_id=instance_id)
     if item is None:
         raise PageError(404, "Không tìm thấy đầu việc", f"Không có đầu việc «{instance_id}».")
     return page("instance.html.j2", {
         "item": item, "agency_name": work.name, "events": events, "files": files,
+        "extensions": extensions,
         "errors": errors or {}, "values": values or {}, "notice": notice,
         "max_mb": MAX_FILE_BYTES // (1024 * 1024), "allowed": ALLOWED_TEXT,
         "path_of": instance_path}, viewer=viewer, status=status)
@@ -206,8 +218,8 @@ def instance_page(request: Request, viewer: Viewer, instance_id: str, *,
 @router.post("/don-vi/lich")
 async def calendar_link(request: Request, viewer: ViewerDep) -> Response:
     """Issue a calendar token for the agency and show its feed's address once."""
-    form = await _form(request)
-    check_csrf(request, viewer, _text(form, "csrf"))
+    form = await form_of(request)
+    check_csrf(request, viewer, text_of(form, "csrf"))
     directory, agency = _agency_of(viewer)
     state = state_of(request)
     with state.store.transaction() as session:
@@ -225,7 +237,7 @@ async def evidence_file(request: Request, file_id: str, viewer: ViewerDep) -> Re
         row = session.get(EvidenceFileRow, file_id[:32])
         if row is None:
             raise PageError(404, "Không tìm thấy tệp", "Tệp minh chứng này không có.")
-        _authorize(session, request, viewer, row.instance_id)
+        authorize(session, request, viewer, row.instance_id)
         content, kind, name = row.content, row.content_type, row.filename
     return Response(content, media_type=kind, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",

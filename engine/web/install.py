@@ -9,7 +9,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from engine.web import agency_pages, monitor_pages, session_pages
+from engine.web import agency_pages, monitor_pages, review_pages, session_pages
 from engine.web.common import PageError, SignInRequired, error_page
 
 STATIC = "/tep-tinh"  # the pages' own CSS and script
@@ -22,7 +22,7 @@ def install_web(app: FastAPI) -> None:
               name="web-static")
     app.mount(SWAGGER, StaticFiles(directory=str(files("swagger_ui") / "static")),
               name="swagger-static")
-    for module in (session_pages, agency_pages, monitor_pages):
+    for module in (session_pages, agency_pages, monitor_pages, review_pages):
         app.include_router(module.router)
 
     async def docs() -> HTMLResponse:

@@ -29,7 +29,7 @@ from engine.store.events import NotFoundError
 from engine.store.metrics import MetricRow, rollup, window
 from engine.store.queries import instance_statuses, require_plan
 from engine.store.tables import AgencyRow, PlanRow, TaskRow
-from engine.web.agency_pages import instance_page
+from engine.web.agency_pages import instance_page, notice_of
 from engine.web.common import (
     PageError,
     Viewer,
@@ -238,9 +238,9 @@ async def task_drill(request: Request, plan: str, task: str, viewer: ViewerDep,
 
 @router.get("/theo-doi/viec/{instance_id}")
 async def monitor_instance(request: Request, instance_id: str, viewer: ViewerDep,
-                           xong: str | None = None) -> Response:
+                           xong: str | None = None, gia_han: str | None = None) -> Response:
     require_operator(viewer)
-    return instance_page(request, viewer, instance_id, notice="Đã ghi nhận." if xong else None)
+    return instance_page(request, viewer, instance_id, notice=notice_of(xong, gia_han))
 
 
 @router.get("/theo-doi/thu-di")
