@@ -106,7 +106,8 @@ def test_the_standing_unit_returns_a_report_and_accepts_the_one_sent_again(
     sign_in_operator(site, unit)
     unit.goto(f"{site.url}/xem-xet")
     row = unit.locator(f'article[data-review="{instance}"]')
-    row.get_by_role("button", name="Trả lại").click()  # no reason: refused at the row, nothing written
+    # No reason: refused at the row, nothing written.
+    row.get_by_role("button", name="Trả lại").click()
     expect(unit.locator(f'article[data-review="{instance}"] .field-error')).to_contain_text(
         "lý do")
     assert [k for k, _, _ in events_of(site, instance)] == ["completed"]
@@ -118,7 +119,8 @@ def test_the_standing_unit_returns_a_report_and_accepts_the_one_sent_again(
     report("https://example.org/ke-hoach-y-te-kem-quyet-dinh.pdf")
     unit.goto(f"{site.url}/xem-xet")
     shot(unit, "22-xem-xet-bao-cao", "Xem xét và gia hạn")
-    unit.locator(f'article[data-review="{instance}"]').get_by_role("button", name="Chấp nhận").click()
+    accept = unit.locator(f'article[data-review="{instance}"]')
+    accept.get_by_role("button", name="Chấp nhận").click()
     expect(unit.locator(f'article[data-review="{instance}"]')).to_have_count(0)
     assert [k for k, _, _ in events_of(site, instance)] == [
         "completed", "returned", "completed", "accepted"]
