@@ -255,3 +255,20 @@ def test_the_agency_page_gives_its_calendar_feed(site: Site, browser: Browser) -
     answer = page.request.get(feed)
     assert answer.status == 200 and "BEGIN:VCALENDAR" in answer.text()
     assert answer.headers["content-type"].startswith("text/calendar")
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(site: Site, browser: Browser,
+                                                            tmp_path: Path) -> None:
+    page = browser_session(browser)
+    page.goto(site.page_link(DAN_TOC))
+    card = page.locator("#nhom-overdue article").first
+    instance = card.get_attribute("data-instance")
+    assert instance
+    card.locator("summary").click()
+    big = tmp_path / "ho-so.pdf"
+    big.write_bytes(PDF + b"0" * (11 * 1024 * 1024))
+    card.locator('input[type="file"]').set_input_files(str(big))
+    card.locator("text=Đã hoàn thành").click()
+    expect(page.locator("h1")).to_have_text("Tệp quá lớn")
+    expect(page.locator("main")).to_contain_text("10 MB")
+    assert events_of(site, instance) == []

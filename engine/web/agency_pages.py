@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
@@ -17,6 +18,7 @@ from engine.core.status import STATUS_LABELS_VI, TransitionError
 from engine.store.database import utc_now
 from engine.store.events import EventValueError, NotFoundError, get_instance
 from engine.store.review import extension_requests, pending_extensions, pending_reviews
+from engine.store.tables import PlanRow
 from engine.store.tables_web import EvidenceFileRow
 from engine.web.actions import (
     ALLOWED_TEXT,
@@ -31,7 +33,7 @@ from engine.web.actions import (
 )
 from engine.web.common import PageError, Viewer, ViewerDep, check_csrf, page, state_of
 from engine.web.signin import instance_path
-from engine.web.work import agency_work, files_of, history
+from engine.web.work import agency_work, files_of, history, plan_label
 
 router = APIRouter(include_in_schema=False)
 Errors = dict[str, dict[str, str]]
@@ -54,18 +56,29 @@ def _work_page(request: Request, viewer: Viewer, *, errors: Errors | None = None
     with state.store.transaction() as session:
         plans = state.directories.plans_in(session, directory)
         work = agency_work(session, plans=plans, agency=agency, now=utc_now())
-        to_decide = len([r for r in pending_reviews(session, reviewer=agency) if r.plan in plans])
-        to_decide += len([r for r in pending_extensions(session, approver=agency)
-                          if r.plan in plans])
+        to_decide, leads = _roles(session, plans, agency)
     item = work.find(changed) if changed else None
     notice = None if item is None else (
         f"Đã ghi nhận {'tiến độ' if item.open else 'hoàn thành'}: «{item.task_title}», kỳ "
         f"{item.line.period} ({STATUS_LABELS_VI[item.line.status].lower()}).")
     return page("agency.html.j2", {
-        "work": work, "to_decide": to_decide, "errors": errors or {}, "values": values or {},
-        "notice": notice,
-        "calendar_url": calendar_url, "max_mb": MAX_FILE_BYTES // (1024 * 1024),
-        "allowed": ALLOWED_TEXT, "path_of": instance_path}, viewer=viewer, status=status)
+        "work": work, "to_decide": to_decide, "leads": leads, "errors": errors or {},
+        "values": values or {}, "notice": notice, "calendar_url": calendar_url,
+        "max_mb": MAX_FILE_BYTES // (1024 * 1024), "allowed": ALLOWED_TEXT,
+        "path_of": instance_path}, viewer=viewer, status=status)
+
+
+def _roles(session: Session, plans: list[str], agency: str,
+           ) -> tuple[int, list[tuple[str, str]]]:
+    """What else the agency does in its plans: how many reviews and extension requests
+    await its decision, and the plans it issued or monitors (leadership's dashboard)."""
+    waiting = len([r for r in pending_reviews(session, reviewer=agency) if r.plan in plans])
+    waiting += len([r for r in pending_extensions(session, approver=agency) if r.plan in plans])
+    leads = [(p.id, plan_label(p.number, p.title)) for p in session.scalars(
+        select(PlanRow).where(PlanRow.id.in_(plans),
+                              or_(PlanRow.issuer == agency, PlanRow.monitor == agency))
+        .order_by(PlanRow.id))]
+    return waiting, leads
 
 
 @router.get("/don-vi")
@@ -92,6 +105,13 @@ def authorize(session: Session, request: Request, viewer: Viewer, instance_id: s
 
 
 async def form_of(request: Request) -> FormData:
+    """The form of a POST, refused whole (nothing read) if larger than a file allows."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_FILE_BYTES + 256 * 1024:
+        raise PageError(413, "Tệp quá lớn",
+                        f"Biểu mẫu gửi lên lớn hơn giới hạn {MAX_FILE_BYTES // (1024 * 1024)} "
+                        "MB của tệp đính kèm; nén tệp lại hoặc gửi đường dẫn tới tệp. Không "
+                        "có gì được ghi nhận.")
     try:
         return await request.form(max_files=1, max_fields=8, max_part_size=64 * 1024)
     except MultiPartException as exc:

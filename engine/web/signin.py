@@ -125,6 +125,7 @@ class DigestLinks:
     page: str
     expires: dt.datetime
     instances: dict[str, str]
+    queue: str = ""  # the review queue (requests to decide, completions to review)
 
     @property
     def expires_text(self) -> str:
@@ -141,7 +142,8 @@ def digest_links(session: Session, digest: Digest, *, directory: str, public_url
     code = make_code(token_id, secret, purpose="link", expires=expires)
     items = {i.instance_id: sign_in_url(public_url, code, then=instance_path(i.instance_id))
              for i in digest.items if i.agency == agency}
-    return DigestLinks(sign_in_url(public_url, code), expires, items)
+    return DigestLinks(sign_in_url(public_url, code), expires, items,
+                       sign_in_url(public_url, code, then="/xem-xet"))
 
 
 
