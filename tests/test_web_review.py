@@ -62,7 +62,7 @@ def test_the_lead_asks_for_more_time_and_the_issuer_grants_it(
 
     issuer = browser_session(browser)
     issuer.goto(sign_in_link(site, directory=f"hanoi-{YEAR}", agency="ubnd-tp"))
-    expect(issuer.locator(".notice").last).to_contain_text("chờ đơn vị xem xét")
+    expect(issuer.locator("main")).to_contain_text("Có 1 việc chờ đơn vị xem xét")
     issuer.click(f'a[href="/lanh-dao/{plan}"]')  # leadership: the issuer's own dashboard
     expect(issuer.locator("h1")).to_have_text("Bảng điều hành kế hoạch")
     issuer.goto(f"{site.url}/xem-xet")
