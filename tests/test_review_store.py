@@ -35,7 +35,12 @@ from engine.store.review import (
 )
 from engine.store.tables import EventRow, InstanceRow
 from engine.store.tables_review import ExtensionRow, ReviewNoticeRow
+from tests.test_relative import due as relative_due
+from tests.test_relative import iid as relative_iid
+from tests.test_relative import plan
 from tests.test_store import PLAN, event, iid, local, register, spec_data
+
+__all__ = ["plan"]
 
 TASK = "ban-hanh-ke-hoach"
 HEALTH = iid(TASK, "so-y-te")      # returned once, then done late
@@ -254,3 +259,27 @@ def test_an_approved_extension_survives_a_revision_of_the_deadline(store: Store)
         assert verify_projection(tx, plan=PLAN) == []
     assert rows == {FINANCE: (dt.date(2024, 3, 1), dt.date(2024, 2, 22)),
                     HEALTH: (dt.date(2024, 2, 22), None)}
+
+
+def test_an_extension_redates_the_tasks_due_relative_to_it_and_keeps_its_own_date(
+        plan: Store) -> None:
+    """rel-2024 (tests.test_relative): t2 is due 5 working days after t1, t3 10 days after t2."""
+    def extend(instance: str, due: dt.date) -> None:
+        with plan.transaction() as tx:
+            asked = request_extension(tx, instance_id=instance, due=due, reason="x",
+                                      actor="operator", agency=None, now=ASKED_ON,
+                                      source="test")
+            decide_extension(tx, request_id=asked.id, approve=True, actor="operator",
+                             agency=None, now=ASKED_ON, source="test")
+
+    extend(relative_iid("t1", "so-y-te"), dt.date(2024, 3, 1))
+    assert relative_due(plan, "t2", "so-y-te")[0] == dt.date(2024, 3, 8)
+    assert relative_due(plan, "t3", "so-y-te")[0] == dt.date(2024, 3, 18)
+    extend(relative_iid("t2", "so-tu-phap"), dt.date(2024, 3, 5))
+    assert relative_due(plan, "t3", "so-tu-phap")[0] == dt.date(2024, 3, 15)
+    with plan.transaction() as tx:  # t1 done early: t2 keeps the date it was granted
+        record_event(tx, event(relative_iid("t1", "so-tu-phap"), EventKind.COMPLETED,
+                               local(2024, 2, 1)))
+    assert relative_due(plan, "t2", "so-tu-phap")[0] == dt.date(2024, 3, 5)
+    with plan.transaction() as tx:
+        assert verify_projection(tx) == []

@@ -48,7 +48,7 @@ from engine.core.review import (
 from engine.core.spec import parse_plan_spec
 from engine.core.status import REVIEW_SUBMITTED, Event, EventKind
 from engine.store.events import InstanceView, NotFoundError, get_instance, record_event
-from engine.store.relative import OrdinalCalendar
+from engine.store.relative import OrdinalCalendar, follow_predecessor
 from engine.store.review_figures import (
     ExtensionFigures,
     ReturnedFigures,
@@ -273,11 +273,16 @@ def _already_decided(session: Session, request_id: int) -> ReviewError:
 def _move_due(session: Session, view: InstanceView, granted: dt.date,
               calendar: OrdinalCalendar) -> None:
     c = InstanceRow
+    plan = session.get(PlanRow, view.plan)
+    assert plan is not None  # the instance's own plan
     session.execute(update(c).where(c.id == view.id).values(
         original_due_date=func.coalesce(c.original_due_date, c.due_date),
         original_due_at=func.coalesce(c.original_due_at, c.due_at),
-        due_date=granted, due_at=end_of_day(granted, _zone(session, view.plan).key),
+        due_date=granted, due_at=end_of_day(granted, plan.timezone),
         due_wd=calendar.ordinal(granted)))
+    # Tasks due "within N working days after" this one count from its due while it is open.
+    follow_predecessor(session.connection(), plan=plan.id, spec_hash=plan.spec_hash,
+                       timezone=plan.timezone, task=view.task, instance_id=view.id)
     # The levels were told against the old date ("due in 5 days", "overdue"): counted
     # again from the new one.
     session.execute(delete(EscalationRow).where(EscalationRow.instance_id == view.id))
