@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def on_error(request: Request, exc: Exception) -> Response:
         return _problem_response(state, request, exc)
 
-    for cls in (KehoachError, RequestValidationError, StarletteHTTPException, Exception):
+    for cls in (KehoachError, RequestValidationError, StarletteHTTPException, ClientDisconnect,
+                Exception):
         app.add_exception_handler(cls, on_error)
     return app
 

@@ -12,17 +12,16 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Text, select
+from sqlalchemy import Dialect, Table, Text, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from engine.core.digest import Digest, DigestItem, Notice, Party, PlanInfo, build_digests
 from engine.core.escalation import Decider, PlanContext
 from engine.mail.render import subject_of
-from engine.store.bulk import bulk_insert
 from engine.store.database import json_text
 from engine.store.tables import AgencyRow, InstanceRow
 from engine.store.tables_escalation import EscalationRow, OutboxRow
@@ -163,21 +162,25 @@ def _local_date(now: dt.datetime, plans: Mapping[str, SweptPlan]) -> dt.date:
 # The outbox columns a queued digest fills, in the order queue gives their values.
 _QUEUE_COLUMNS = ("sweep_id", "message_id", "recipient", "subject", "to_addrs", "cc_addrs",
                   "payload", "status", "attempts", "queued_at")
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_QUEUE_SQL: dict[str, tuple[str, list[int] | None]] = {}  # see _queue_sql
 
 
 def queue(session: Session, digests: Mapping[str | None, list[Digest]], *, sweep_id: int,
-          now: dt.datetime, domain: str) -> None:
-    """One outbox row per digest (by directory id, see build_digests_by_directory).
+           now: dt.datetime, domain: str) -> None:
+    """One outbox row per digest (by directory id, see build_digests_by_directory), handed to the
+    driver as it takes them.
 
     A Message-ID is `<sweep{sweep id}.{nonce}.{agency id}@{domain}>` when the sweep covered
     one directory (key None), else `<sweep{sweep id}.{nonce}.{directory id}.{agency id}@{domain}>`,
     the nonce 8 random hex digits per sweep: unique within a sweep either way, as agency
     ids are within a directory; ids are slugs (no dots), so the two forms cannot meet.
 
-    Written by the store's bulk insert (engine.store.bulk), as registration writes its
-    rows: an ORM or Core insert processes every value of every row in Python, which for the
-    10^5 items of a national first sweep cost more than the database's insert. The JSON
-    columns are serialized here, as the store's JSON type would.
+    The table, not the mapped class: an ORM bulk insert inspects every value of every row
+    in Python first, seconds for the 10^5 items of a national first sweep. Nor through
+    Connection.execute: its processing of each row's parameters (8 µs a row) cost more than
+    SQLite's insert of the row. So the JSON columns are serialized here, as the store's
+    JSON type would, and the one datetime is converted once, by its column's type.
     """
     if not any(digests.values()):
         return
@@ -185,11 +188,39 @@ def queue(session: Session, digests: Mapping[str | None, list[Digest]], *, sweep
     # databases' "sweep 1" mails from sharing a Message-ID, which a receiving server may take
     # for a duplicate and drop. Fixed here, so a retried send repeats the same id.
     nonce = secrets.token_hex(4)
+    connection = session.connection()
+    dialect = connection.dialect
+    convert = _OUTBOX.c.queued_at.type.dialect_impl(dialect).bind_processor(dialect)
+    queued_at = convert(now) if convert else now
     rows: list[tuple[Any, ...]] = []
     for directory, listed in digests.items():
         scope = "" if directory is None else f"{directory}."
         rows += [(sweep_id, f"<sweep{sweep_id}.{nonce}.{scope}{d.recipient.agency}@{domain}>",
                   d.recipient.agency, subject_of(d), json_text(d.recipient.emails),
                   json_text([a for p in d.cc for a in p.emails]), json_text(d.to_json()),
-                  QUEUED, 0, now) for d in listed]
-    bulk_insert(session, OutboxRow.__table__, _QUEUE_COLUMNS, rows)
+                  QUEUED, 0, queued_at) for d in listed]
+    sql, order = _queue_sql(dialect)
+    # Its own INSERT, not engine.store.bulk.bulk_insert: on PostgreSQL that loads by COPY,
+    # outside SQLAlchemy's statement events, where tests/test_dispatch_crash.py stops a sweep
+    # mid-queue; and a sweep's few thousand digests gain nothing from COPY.
+    if order is None:  # named parameters (psycopg)
+        connection.exec_driver_sql(sql, [dict(zip(_QUEUE_COLUMNS, r, strict=True))
+                                         for r in rows])
+    else:
+        connection.exec_driver_sql(sql, rows if order == list(range(len(order)))
+                                   else [tuple(r[i] for i in order) for r in rows])
+
+
+def _queue_sql(dialect: Dialect) -> tuple[str, list[int] | None]:
+    """The outbox INSERT as `dialect`'s driver takes it (with a cast to JSON on PostgreSQL),
+    and where each positional parameter is in _QUEUE_COLUMNS (None: named parameters).
+    Compiled once per driver: the text never changes."""
+    key = f"{dialect.name}+{dialect.driver}"
+    if key not in _QUEUE_SQL:
+        compiled = _OUTBOX.insert().compile(dialect=dialect, column_keys=list(_QUEUE_COLUMNS),
+                                            for_executemany=True)
+        names = compiled.positiontup
+        _QUEUE_SQL[key] = (compiled.string, None if names is None
+                           else [_QUEUE_COLUMNS.index(n) for n in names])
+    return _QUEUE_SQL[key]
+

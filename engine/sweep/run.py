@@ -247,6 +247,8 @@ def _record_reached(session: Session, plan: PlanContext, *, sweep_id: int,
                          ~_told(levels)))
         if sqlite:  # see _highest
             chosen = chosen.order_by(i.id, levels.c.rank)
+        # The sweep's own INSERT: its rows are chosen in SQL and never reach Python, so the
+        # store's bulk insert (engine.store.bulk, which takes rows) has nothing to take.
         session.execute(insert(EscalationRow).from_select(
             ["instance_id", "plan_id", "level", "sweep_id", "rank", "notified"], chosen))
 
