@@ -28,6 +28,7 @@ from engine.api.wal import start_checkpoints
 from engine.core.errors import KehoachError
 from engine.settings import Settings
 from engine.store.database import Store, open_store, utc_now
+from engine.web.install import install_web
 
 log = logging.getLogger(__name__)
 # Refused attempts that go to the security log (404 and 405 are ordinary misses).
@@ -66,11 +67,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                 state.store.close()
 
     app = FastAPI(title="kehoach webhook API", version="1.0", description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None)  # /docs: engine.web, offline
     app.state.kehoach = state
     app.include_router(router)
     app.include_router(review_router)
     app.include_router(health_router)
+    install_web(app)  # the web pages (engine.web), on the same state and database
 
     async def on_error(request: Request, exc: Exception) -> Response:
         return _problem_response(state, request, exc)

@@ -45,6 +45,9 @@ def register_cli(sub: Any) -> None:
     p.add_argument("--out", type=Path, default=Path("demo-output"),
                    help="folder for everything the demo writes (emptied first)")
     p.add_argument("--seed", type=int, default=2024, help="seed of the simulated agencies")
+    p.add_argument("--serve", action="store_true",
+                   help="after the year, keep the web pages up (prints the dashboard's "
+                        "address and sign-in links) until Ctrl-C")
     p.set_defaults(command=cmd_demo)
 
 
@@ -63,9 +66,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _side_process("webhook API", ["-m", "engine.cli.main", "serve", "api", "--port"],
                           folder) as api:
         os.environ["KEHOACH_SMTP_PORT"] = str(sink.port)
+        os.environ["KEHOACH_PUBLIC_URL"] = f"http://127.0.0.1:{api.port}"  # the mails' links
         summary = _play(args.spec.resolve(), folder, seed=args.seed, api=api, sink=sink)
-    received = len(list((folder / "smtp-sink").glob("*.eml")))
-    _print_summary(summary, folder, received=received, seconds=time.monotonic() - started)
+        received = len(list((folder / "smtp-sink").glob("*.eml")))
+        _print_summary(summary, folder, received=received, seconds=time.monotonic() - started)
+        if args.serve:
+            from engine.demo.serve import serve_until_interrupted
+
+            return serve_until_interrupted(api.url(), summary["plan"].id,
+                                           alive=api.process.alive)
     return EXIT_OK
 
 
@@ -101,7 +110,8 @@ def _side_process(name: str, argv: list[str], folder: Path) -> Iterator[_SidePro
     from flows.server import free_port, spawn
 
     port = free_port()
-    process = spawn(name, [sys.executable, *argv, str(port)], env={},
+    process = spawn(name, [sys.executable, *argv, str(port)],
+                    env={"KEHOACH_PUBLIC_URL": f"http://127.0.0.1:{port}"},
                     log_path=folder / "logs" / f"{name.replace(' ', '-').lower()}.log")
     try:
         yield _SideProcess(name, process, port)

@@ -31,6 +31,7 @@ from engine.mail.render import render_digest
 from engine.settings import Settings
 from engine.store.database import Store
 from engine.store.tables_escalation import OutboxRow
+from engine.web.signin import sign_in_links
 from notifiers.base import DeliveryError, Notifier
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def dispatch(store: Store, *, notifier: Notifier, now: dt.datetime,
         if claim is None:
             break
         last_id = claim.id
-        error = _deliver(claim, notifier, public_url=settings.public_url)
+        error = _deliver(store, claim, notifier, public_url=settings.public_url, now=now)
         _settle(store, claim, error, token=token, now=now)
         _count(result, claim, error)
         streak = streak + 1 if error is not None and not error.permanent else 0
@@ -127,10 +128,13 @@ def _claim(store: Store, *, after: int, token: str, now: dt.datetime,
         return _Claim(row.id, row.message_id, row.recipient, dict(row.payload), row.attempts)
 
 
-def _deliver(claim: _Claim, notifier: Notifier, *, public_url: str) -> DeliveryError | None:
+def _deliver(store: Store, claim: _Claim, notifier: Notifier, *, public_url: str,
+             now: dt.datetime) -> DeliveryError | None:
     try:
-        message = render_digest(Digest.from_json(claim.payload), message_id=claim.message_id,
-                                public_url=public_url)
+        digest = Digest.from_json(claim.payload)
+        links = sign_in_links(store, digest, public_url=public_url, now=now)  # engine.web
+        message = render_digest(digest, message_id=claim.message_id, public_url=public_url,
+                                links=links)
         notifier.send(message)
     except DeliveryError as exc:
         return exc

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import formataddr
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import jinja2
@@ -19,6 +19,9 @@ import jinja2
 from engine.core.digest import Digest, DigestItem, PlanInfo, ReviewNote
 from engine.core.errors import KehoachError
 from notifiers.base import OutgoingMessage
+
+if TYPE_CHECKING:
+    from engine.web.signin import DigestLinks
 
 COMPLETE_PATH = "/api/v1/instances/{id}/complete"
 PROGRESS_PATH = "/api/v1/instances/{id}/progress"
@@ -145,14 +148,18 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_digest(digest: Digest, *, message_id: str, public_url: str) -> OutgoingMessage:
+def render_digest(digest: Digest, *, message_id: str, public_url: str,
+                  links: DigestLinks | None = None) -> OutgoingMessage:
     """The mail of one digest: subject, plain text and HTML, addressed to and cc.
 
-    The mail holds no secret (the access token is a placeholder), so a chief of office can
-    forward it unchanged.
+    `links` (engine.web.signin) are the recipient's sign-in links: its page "Việc của đơn
+    vị" and each instance it leads. They open a session for that agency only, expire, and
+    stop working when the agency's token is revoked; the webhook's token stays a
+    placeholder (an agency's own system keeps its token).
     """
     sections = digest.sections()
     context = {"digest": digest, "sections": sections, "public_url": public_url,
+               "links": links,
                "message_id": message_id, "example": sections[0].items[0] if sections else None}
     env = _environment()
     return OutgoingMessage(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from engine.store import tables_api, tables_escalation, tables_review
+from engine.store import tables_api, tables_escalation, tables_review, tables_web
 from engine.store.tables import Base
 
-TABLE_MODULES = (tables_api, tables_escalation, tables_review)  # beside engine.store.tables itself
+TABLE_MODULES = (tables_api, tables_escalation, tables_review,  # beside engine.store.tables
+                 tables_web)
 metadata = Base.metadata

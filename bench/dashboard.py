@@ -1,0 +1,184 @@
+"""Benchmark: the standing unit's dashboard page of the national plan (>= 10^6 instances).
+
+    .venv/bin/python bench/dashboard.py [--keep DB]
+
+Registers the generated national plan (bench/national.py) in a fresh SQLite database, marks
+a tenth of the instances done (through record_event's SQL: the instances' state columns, so
+the figures are not all "overdue"), then serves the app with uvicorn on loopback and times
+GET /theo-doi/ke-hoach/national-2026?ky=2026-H1 over HTTP, signed in as an operator:
+  - cold: the first request, which builds the dashboard (every rollup, heat map, burn-up);
+  - warm: the next requests, answered from the kept dashboard (same data version);
+  - after a change: a completion recorded through the page's form, then the page again:
+    the kept dashboard is out of date and took seconds to build, so it is shown (saying
+    newer figures are on the way) while a background thread rebuilds it; then the time
+    until the page shows the rebuilt one (polled every 0.2 s).
+Baseline, same run: one engine.store.metrics.rollup of the year by agency (the rollup
+bench/register.py times). Goal (issue 15): the page in under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PLAN = "national-2026"
+PERIOD = "2026-H1"
+GOAL_S = 1.0
+
+
+def _register(plan_path: Path, url: str) -> None:
+    import gc
+
+    from sqlalchemy import text
+
+    from engine.loader import compile_file, read_text
+    from engine.store.database import open_store, utc_now
+    from engine.store.registry import register_plan
+
+    store = open_store(url=url)
+    plan = compile_file(plan_path)
+    with store.transaction() as tx:
+        register_plan(tx, plan, spec_text=read_text(plan_path),
+                      directory_text=read_text(plan_path.parent / "directory.yaml"),
+                      now=utc_now())
+    del plan
+    gc.collect()
+    with store.transaction() as tx:  # every tenth instance done, a day before its due
+        tx.execute(text("UPDATE instances SET completed_at = datetime(due_at, '-1 day'), "
+                        "completed_on = date(due_date, '-1 day') "
+                        "WHERE due_at IS NOT NULL AND abs(random()) % 10 = 0"))
+    store.close()
+
+
+def _serve(url: str) -> tuple[str, object, object]:
+    import uvicorn
+
+    from engine.api.app import create_app
+    from engine.settings import Settings
+    from engine.store.database import open_store
+    from tests.test_api_support import free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    store = open_store(url=url)
+    app = create_app(Settings(database_url=url, public_url=base), store=store)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    return base, server, store
+
+
+def _operator_client(base: str, store: object) -> object:
+    import httpx
+
+    from engine.api.auth import Role, issue_token
+    from engine.store.database import Store, utc_now
+
+    assert isinstance(store, Store)
+    with store.transaction() as tx:
+        token = issue_token(tx, role=Role.OPERATOR, directory_id=None, agency_id=None,
+                            now=utc_now()).token
+    client = httpx.Client(base_url=base, timeout=300)
+    form = client.get("/dang-nhap")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text)
+    assert csrf
+    client.post("/dang-nhap", data={"token": token, "csrf": csrf.group(1)})
+    return client
+
+
+def _timed_get(client: object, path: str) -> tuple[float, str]:
+    import httpx
+
+    assert isinstance(client, httpx.Client)
+    start = time.perf_counter()
+    page = client.get(path)
+    seconds = time.perf_counter() - start
+    assert page.status_code == 200 and "<h1>Bảng theo dõi kế hoạch</h1>" in page.text, \
+        page.text[:500]
+    return seconds, page.text
+
+
+def _complete_one(client: object, page: str) -> None:
+    import httpx
+
+    assert isinstance(client, httpx.Client)
+    agency = re.search(r'data-agency="([^"]+)"', page)
+    assert agency
+    drill = client.get(f"/theo-doi/ke-hoach/{PLAN}/co-quan/{agency.group(1)}?ky={PERIOD}")
+    instance = re.search(r'href="/theo-doi/viec/([^"]+)"', drill.text)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', drill.text)
+    assert instance and csrf
+    done = client.post(f"/don-vi/viec/{instance.group(1)}/hoan-thanh", data={
+        "csrf": csrf.group(1), "evidence_url": "https://example.org/bench.pdf"})
+    assert done.status_code in (200, 303), done.text[:500]
+
+
+def _baseline(url: str) -> float:
+    from engine.store.database import open_store
+    from engine.store.metrics import rollup
+
+    store = open_store(url=url)
+    start = time.perf_counter()
+    with store.transaction() as tx:
+        rollup(tx, plan=PLAN, period="2026", by="agency",
+               as_of=dt.datetime.now(dt.UTC))
+    seconds = time.perf_counter() - start
+    store.close()
+    return seconds
+
+
+def main() -> int:
+    from bench.national import write_national
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keep", type=Path, help="reuse (or create) this SQLite file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        db = args.keep or Path(folder) / "kehoach.db"
+        url = f"sqlite:///{db.resolve()}"
+        if not db.exists():
+            start = time.perf_counter()
+            _register(write_national(Path(folder) / "plan"), url)
+            print(f"registered the national plan in {time.perf_counter() - start:.0f} s")
+        base, server, store = _serve(url)
+        client = _operator_client(base, store)
+        path = f"/theo-doi/ke-hoach/{PLAN}?ky={PERIOD}"
+        cold, page = _timed_get(client, path)
+        warm = [_timed_get(client, path)[0] for _ in range(5)]
+        _complete_one(client, page)
+        changed, stale = _timed_get(client, path)
+        assert "số liệu mới đang được tính" in stale
+        done = time.perf_counter()
+        while "số liệu mới đang được tính" in _timed_get(client, path)[1]:
+            time.sleep(0.2)
+        refreshed = time.perf_counter() - done
+        baseline = _baseline(url)
+        server.should_exit = True  # type: ignore[attr-defined]
+    median = statistics.median(warm)
+    print(f"dashboard page, {PERIOD}: cold {cold:.2f} s, warm median {median:.3f} s "
+          f"(of {len(warm)}), after a completion {changed:.3f} s (the kept one, rebuilt in the "
+          f"background: new figures shown {refreshed:.1f} s later); page {len(page) // 1024} KiB")
+    print(f"baseline: one year rollup by agency {baseline:.2f} s; cold/baseline "
+          f"{cold / baseline:.1f}x, warm/baseline {median / baseline:.2f}x")
+    met = median < GOAL_S and changed < GOAL_S
+    print(f"goal: page under {GOAL_S:.0f} s (warm and after a change) — "
+          f"{'met' if met else 'NOT met'}; the first request after start: "
+          f"{'met' if cold < GOAL_S else 'NOT met'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

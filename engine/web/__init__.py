@@ -1,0 +1,1 @@
+"""Server-rendered web pages (agencies, the standing unit, leadership) on the API's app."""

@@ -1,0 +1,51 @@
+"""`kehoach demo --serve`: the year is played, then its dashboard stays up until Ctrl-C."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+KEHOACH = str(Path(sys.executable).parent / "kehoach")
+
+
+def test_the_demo_serves_its_dashboard_until_ctrl_c(tmp_path: Path) -> None:
+    demo = subprocess.Popen([KEHOACH, "demo", "--serve"], cwd=tmp_path, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert demo.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 600
+    try:
+        while "the pages stay up until Ctrl-C" not in "".join(lines[-1:]):
+            line = demo.stdout.readline()
+            assert line and time.monotonic() < deadline, "".join(lines)[-3000:]
+            lines.append(line)
+        output = "".join(lines)
+        dashboard = re.search(r"dashboard:\s+(\S+)", output)
+        operator = re.search(r"sign in \(standing unit\): (\S+)", output)
+        agency = re.search(r"sign in \(the most lagging agency's page\): (\S+)", output)
+        assert dashboard and operator and agency, output
+        with httpx.Client(follow_redirects=True, timeout=30) as browser:
+            page = browser.get(operator.group(1))
+            assert page.status_code == 200 and str(page.url) == dashboard.group(1)
+            assert "<h1>Bảng theo dõi kế hoạch</h1>" in page.text
+            assert "Hoàn thành đúng hạn" in page.text
+        with httpx.Client(follow_redirects=True, timeout=30) as browser:
+            page = browser.get(agency.group(1))
+            assert "<h1>Việc của đơn vị</h1>" in page.text and "Quá hạn (" in page.text
+        time.sleep(1)
+        assert demo.poll() is None  # still serving
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(60) == 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    port = int(re.search(r":(\d+)/", dashboard.group(1)).group(1))  # type: ignore[union-attr]
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0  # the pages stopped with it
