@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import docx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
@@ -125,10 +126,16 @@ def test_leadership_reads_a_printable_dashboard_and_downloads_the_reports(
     page.goto(f"{site.url}/lanh-dao/{PLAN}?ky=2024-Q1")
     expect(page.locator("form.action")).to_have_count(0)
     shot(page, "08-bang-dieu-hanh", "Bảng điều hành kế hoạch")
-    for fmt, starts in (("XLSX", b"PK\x03\x04"), ("HTML", b"<!DOCTYPE html>")):
+    for fmt, starts in (("DOCX", b"PK\x03\x04"), ("XLSX", b"PK\x03\x04"),
+                        ("HTML", b"<!DOCTYPE html>")):
         with page.expect_download() as download:
             page.click(f"text={fmt}")
         assert Path(download.value.path()).read_bytes().lstrip()[:len(starts)] == starts
+        if fmt == "DOCX":  # the administrative document, not a workbook renamed
+            document = docx.Document(download.value.path())
+            assert "BÁO CÁO" in [p.text for p in document.paragraphs]
+            assert any("Nơi nhận:" in cell.text for table in document.tables
+                       for row in table.rows for cell in row.cells)
     page.emulate_media(media="print")
     expect(page.locator("nav.periods")).to_be_hidden()
     page.pdf(path=str(Path(shot(page, "09-ban-in", "Bảng điều hành kế hoạch")).with_suffix(

@@ -59,13 +59,13 @@ def render_html(session: Session, report: Report) -> str:
     months = [f"{row.year}-{m:02d}" for m in range(1, report.window_end.month + 1)]
     names = {a.id: a.short or a.name for a in session.scalars(
         select(AgencyRow).where(AgencyRow.plan_id == plan))}
-    heat = _heat_map(session, plan=plan, months=months, as_of=report.as_of)
+    heat = heat_map(session, plan=plan, months=months, as_of=report.as_of)
     agencies = sorted(heat, key=lambda agency: vietnamese_sort_key(names.get(agency) or agency))
     template = _env.get_template("report.html.j2")
     return template.render(
         report=report, statuses=list(Status), labels=STATUS_LABELS_VI, colours=COLOURS, inks=INKS,
         months=months, heat=heat, agencies=agencies, names=names,
-        burnup=_burnup_svg(session, plan=plan, year=row.year, until=report.as_of.astimezone(tz)),
+        burnup=burnup_svg(session, plan=plan, year=row.year, until=report.as_of.astimezone(tz)),
         lagging=report.agencies[:15], pct=percent, rate=format_rate, day=format_date,
         num=format_number,
         spans=[(capital(span_name(span.start, span.end)) if n == 0 else "Lũy kế từ đầu năm",
@@ -73,7 +73,7 @@ def render_html(session: Session, report: Report) -> str:
         generated=report.as_of.astimezone(tz))
 
 
-def _heat_map(session: Session, *, plan: str, months: list[str],
+def heat_map(session: Session, *, plan: str, months: list[str],
               as_of: dt.datetime) -> dict[str, dict[str, HeatCell]]:
     heat: dict[str, dict[str, HeatCell]] = {}
     for month in months:
@@ -92,7 +92,7 @@ def _cell(metric: MetricRow) -> HeatCell:
     return HeatCell(dict(metric.counts), metric.total, colour, title)
 
 
-def _burnup_svg(session: Session, *, plan: str, year: int, until: dt.datetime) -> dict[str, Any]:
+def burnup_svg(session: Session, *, plan: str, year: int, until: dt.datetime) -> dict[str, Any]:
     """Cumulative deadlines and completions per day of the year, as SVG polyline points."""
     c = InstanceRow
     due: dict[dt.date, int] = {day: n for day, n in session.execute(

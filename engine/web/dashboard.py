@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.reports.html_page import HeatCell, _burnup_svg, _heat_map
-from engine.reports.model import vietnamese_sort_key
+from engine.reports.html_page import HeatCell, burnup_svg, heat_map
+from engine.reports.vietnamese import vietnamese_sort_key
 from engine.store.database import Store, utc_now
 from engine.store.metrics import MetricRow, rollup, window
 from engine.store.queries import require_plan
@@ -89,7 +89,7 @@ def build_dashboard(session: Session, *, plan: str, period: str,
     months = [f"{row.year}-{m:02d}" for m in range(1, win.end.month + 1)] \
         if win.end.year == row.year else [f"{row.year}-{m:02d}" for m in range(1, 13)]
     heat_agencies = [m.key for m in agencies[:HEAT_ROWS]]
-    heat = _heat_map(session, plan=plan, months=months, as_of=as_of)
+    heat = heat_map(session, plan=plan, months=months, as_of=as_of)
     return Dashboard(
         row, period, report_periods(row.year), win.start, win.end, as_of,
         totals[0] if totals else MetricRow(plan),
@@ -100,7 +100,7 @@ def build_dashboard(session: Session, *, plan: str, period: str,
          for m in rollup(session, plan=plan, period=period, by="task", as_of=as_of)],
         months, {a: heat.get(a, {}) for a in heat_agencies},
         sorted(heat_agencies, key=lambda a: vietnamese_sort_key(names.get(a) or a)),
-        _burnup_svg(session, plan=plan, year=row.year, until=as_of.astimezone(zone)), names)
+        burnup_svg(session, plan=plan, year=row.year, until=as_of.astimezone(zone)), names)
 
 
 def _period_order(label: str) -> tuple[int, str]:

@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 from engine.api.auth import Role
 from engine.core.errors import PeriodError
 from engine.mail.dispatch import STATUSES, list_outbox
+from engine.reports.docx_document import write_docx
 from engine.reports.html_page import build_html_report
-from engine.reports.model import build_report, write_xlsx
+from engine.reports.model import build_report
+from engine.reports.xlsx import write_xlsx
 from engine.store.database import utc_now
 from engine.store.events import NotFoundError
 from engine.store.metrics import MetricRow, rollup, window
@@ -125,11 +127,20 @@ async def leadership_page(request: Request, plan: str, viewer: ViewerDep,
                 viewer=viewer)
 
 
+# The period report's downloads: the document the standing unit sends (DOCX), the workbook
+# and the self-contained page.
+REPORT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8"}
+
+
 @router.get("/lanh-dao/{plan}/bao-cao.{fmt}")
 async def report_download(request: Request, plan: str, fmt: str, viewer: ViewerDep,
                           ky: Period = None) -> Response:
-    if fmt not in ("xlsx", "html"):
-        raise PageError(404, "Không có định dạng này", "Báo cáo tải về dạng XLSX hoặc HTML.")
+    if fmt not in REPORT_TYPES:
+        raise PageError(404, "Không có định dạng này",
+                        "Báo cáo tải về dạng DOCX, XLSX hoặc HTML.")
     with state_of(request).store.transaction() as session:
         _may_lead(session, request, viewer, plan)
         row = _plan(session, plan)
@@ -138,10 +149,8 @@ async def report_download(request: Request, plan: str, fmt: str, viewer: ViewerD
             content = _report(session, plan, label, fmt)
         except (PeriodError, ValueError):
             raise _bad_period(label, row.year) from None
-    kinds = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "html": "text/html; charset=utf-8"}
     name = f"bao-cao-{plan}-{label}.{fmt}"
-    return Response(content, media_type=kinds[fmt], headers={
+    return Response(content, media_type=REPORT_TYPES[fmt], headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
@@ -150,8 +159,8 @@ def _report(session: Session, plan: str, label: str, fmt: str) -> bytes:
         return build_html_report(session, plan=plan, period=label).encode()
     report = build_report(session, plan=plan, period=label)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "report.xlsx"
-        write_xlsx(report, path)
+        path = Path(folder) / f"report.{fmt}"
+        (write_docx if fmt == "docx" else write_xlsx)(report, path)
         return path.read_bytes()
 
 
