@@ -23,7 +23,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from engine.cli.importing import read_document
-from engine.core.deadlines import parse_due
+from engine.core.due_phrases import parse_due
 from engine.core.errors import DuePhraseError
 from engine.core.workdays import WorkCalendar
 from engine.importer import build_draft

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.core.deadlines import (
+from engine.core.due_phrases import parse_due
+from engine.core.due_rules import (
     Continuous,
     DueRule,
     FixedDate,
@@ -16,7 +17,6 @@ from engine.core.deadlines import (
     Relative,
     ReportCadence,
     end_of_day,
-    parse_due,
 )
 from engine.core.errors import DuePhraseError
 from engine.core.workdays import WorkCalendar

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from engine.core.deadlines import EveryYearFrom, PeriodEnd, Span, parse_due
+from engine.core.due_phrases import parse_due
+from engine.core.due_rules import EveryYearFrom, PeriodEnd, Span
 from engine.core.errors import DuePhraseError
 from engine.core.workdays import WorkCalendar
 

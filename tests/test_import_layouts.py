@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from engine.cli.main import main
-from engine.core.deadlines import parse_due
+from engine.core.due_phrases import parse_due
 from engine.core.spec import parse_directory
 from engine.importer.agencies import Vocabulary, read_agencies
 from engine.importer.deadlines import read_deadline

@@ -14,7 +14,7 @@ from docx.oxml.parser import OxmlElement
 from rapidfuzz import fuzz
 
 from engine.cli.main import main
-from engine.core.deadlines import parse_due
+from engine.core.due_phrases import parse_due
 from engine.core.spec import Directory, parse_directory, parse_plan_spec
 from engine.importer import build_draft, find_tables_in_text
 from engine.importer.agencies import Vocabulary, read_agencies

@@ -11,9 +11,9 @@ from typing import Any
 from rich.table import Table
 
 from engine.cli.main import EXIT_OK, out
-from engine.cli.state import LOCAL, InputError, _past_moment, _store
+from engine.cli.state import LOCAL, InputError, past_moment
 from engine.core.review import REQUEST_STATES, REQUEST_STATES_VI
-from engine.store.database import utc_now
+from engine.store.database import open_store, utc_now
 from engine.store.review import (
     ExtensionRequest,
     accept_completion,
@@ -77,7 +77,7 @@ def _who(p: argparse.ArgumentParser) -> None:
 
 
 def _moment_and_actor(args: argparse.Namespace) -> tuple[dt.datetime, str]:
-    at = _past_moment(args.at, what="it was asked or decided") if args.at else utc_now()
+    at = past_moment(args.at, what="it was asked or decided") if args.at else utc_now()
     return at, args.actor or args.agency or "operator"
 
 
@@ -90,7 +90,7 @@ def _date(text: str, *, option: str) -> dt.date:
 
 
 def cmd_review_list(args: argparse.Namespace) -> int:
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         found = pending_reviews(tx, plan=args.plan, reviewer=args.reviewer)
     if args.json:
         json.dump([r.to_json() for r in found], sys.stdout, ensure_ascii=False)
@@ -109,7 +109,7 @@ def cmd_review_list(args: argparse.Namespace) -> int:
 
 def cmd_review_decide(args: argparse.Namespace) -> int:
     at, actor = _moment_and_actor(args)
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         if args.accept:
             view = accept_completion(tx, instance_id=args.instance, actor=actor,
                                      agency=args.agency, now=at, source="cli", note=args.reason)
@@ -129,7 +129,7 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
 def cmd_extension_request(args: argparse.Namespace) -> int:
     due = _date(args.due, option="--due")
     at, actor = _moment_and_actor(args)
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         asked = request_extension(tx, instance_id=args.instance, due=due, reason=args.reason,
                                   actor=actor, agency=args.agency, now=at, source="cli")
     out.print(f"Đã ghi nhận đề nghị gia hạn số {asked.id}: {asked.instance_id}, từ "
@@ -140,7 +140,7 @@ def cmd_extension_request(args: argparse.Namespace) -> int:
 def cmd_extension_decide(args: argparse.Namespace) -> int:
     due = _date(args.due, option="--due") if getattr(args, "due", None) else None
     at, actor = _moment_and_actor(args)
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         decided = decide_extension(tx, request_id=args.request, approve=args.approve,
                                    actor=actor, agency=args.agency, now=at, source="cli",
                                    due=due, reason=args.reason)
@@ -155,7 +155,7 @@ def cmd_extension_decide(args: argparse.Namespace) -> int:
 
 def cmd_extension_list(args: argparse.Namespace) -> int:
     state = None if args.state == "all" else args.state
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         found = extension_requests(tx, plan=args.plan, state=state)
     if args.json:
         json.dump([r.to_json() for r in found], sys.stdout, ensure_ascii=False)

@@ -24,7 +24,7 @@ from engine.reports.csv_text import to_csv
 from engine.reports.html_page import render_html
 from engine.reports.model import build_report, task_line
 from engine.reports.xlsx import write_xlsx
-from engine.store.database import Store, open_store, utc_now
+from engine.store.database import open_store, utc_now
 from engine.store.events import (
     CLOCK_SKEW,
     MAX_PROGRESS_COUNT,
@@ -110,10 +110,6 @@ def _add_change_commands(sub: Any) -> None:
         p.set_defaults(command=cmd_change, kind=kind)
 
 
-def _store() -> Store:
-    return open_store()
-
-
 def parse_moment(text: str | None, *, option: str, end_of_day: bool = False) -> dt.datetime:
     """An aware datetime from a date or ISO time; a date means the end of that local day."""
     if text is None:
@@ -148,7 +144,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         err.print(f"{failed} of {len(args.specs)} spec(s) have errors: nothing registered")
         return EXIT_INVALID
     diffs = []
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         for path, plan, (spec_text, directory_text) in compiled:
             try:
                 with _progress(f"registering {plan.spec.plan.id}",
@@ -197,7 +193,7 @@ def _print_diff(path: Path, diff: RegistrationDiff) -> None:
             out.print(f"  ~ {iid}: {old} -> {new}")
 
 
-def _past_moment(text: str, *, what: str) -> dt.datetime:
+def past_moment(text: str, *, what: str) -> dt.datetime:
     """--at as parse_moment reads it, refused in the future (as the API refuses it)."""
     at = parse_moment(text, option="--at")
     if at > utc_now() + CLOCK_SKEW:
@@ -207,7 +203,7 @@ def _past_moment(text: str, *, what: str) -> dt.datetime:
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
-    at = _past_moment(args.at, what="the work was done") if args.at else utc_now()
+    at = past_moment(args.at, what="the work was done") if args.at else utc_now()
     if args.count is not None and args.count <= 0:
         raise InputError(f"--count must be a positive number, got {args.count}")
     if args.count is not None and args.count > MAX_PROGRESS_COUNT:
@@ -217,7 +213,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     event = Event(args.instance, kind, at, args.actor, "cli", count=args.count,
                   evidence_url=args.evidence, note=args.note)
     try:
-        with _store().transaction() as tx:
+        with open_store().transaction() as tx:
             view = record_event(tx, event)
     except EventValueError as exc:  # checked in the store, as for the API; nothing written
         option, value = (("--at", repr(args.at)) if exc.field == "at"
@@ -240,9 +236,9 @@ def cmd_change(args: argparse.Namespace) -> int:
         raise InputError("--reason must say why the instance is waived (the agency is shown "
                          "it); it is empty")
     dated = getattr(args, "at", None)  # (waive only)
-    at = _past_moment(dated, what="the waiver was decided") if dated else utc_now()
+    at = past_moment(dated, what="the waiver was decided") if dated else utc_now()
     event = Event(args.instance, args.kind, at, args.actor, "cli", reason=reason)
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         view = record_event(tx, event)
     words = {EventKind.WAIVED: "Đã miễn/hủy", EventKind.REOPENED: "Đã mở lại",
              EventKind.RESTORED: "Đã khôi phục"}
@@ -253,7 +249,7 @@ def cmd_change(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     as_of = parse_moment(args.as_of, option="--as-of", end_of_day=True)
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         require_plan(tx, args.plan)
         rows = list(instance_statuses(tx, plan=args.plan, as_of=as_of, agency=args.agency,
                                       period=args.period,
@@ -284,7 +280,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise InputError(f"--format {args.format} writes a file: give it with "
                          f"-o FILE.{args.format}")
     as_of = parse_moment(args.as_of, option="--as-of", end_of_day=True) if args.as_of else None
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         report = build_report(tx, plan=args.plan, period=args.period, as_of=as_of)
         _check_period_year(tx, report)
         html = render_html(tx, report) if args.format == "html" else None
@@ -344,13 +340,13 @@ def _print_report_table(report: Any) -> None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    store = _store()
+    store = open_store()
     out.print(f"schema is up to date ({store.dialect})")
     return EXIT_OK
 
 
 def cmd_db_verify(args: argparse.Namespace) -> int:
-    with _store().transaction() as tx:
+    with open_store().transaction() as tx:
         found = verify_projection(tx, plan=args.plan)
     if not found:
         out.print("ok: every instance's state matches its audit log")

@@ -13,7 +13,8 @@ from typing import Any
 
 import networkx as nx
 
-from engine.core.deadlines import DueRule, Occurrence, Relative, end_of_day, parse_due
+from engine.core.due_phrases import parse_due
+from engine.core.due_rules import DueRule, Occurrence, Relative, end_of_day
 from engine.core.errors import (
     CycleError,
     DuePhraseError,

@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.core.deadlines import DueRule, FixedDate, PeriodEnd, parse_due
+from engine.core.due_phrases import parse_due
+from engine.core.due_rules import DueRule, FixedDate, PeriodEnd
 from engine.core.errors import DuePhraseError
 from engine.importer.text import ascii_fold, one_line
 
@@ -49,9 +50,9 @@ class Deadline:
 def read_deadline(cell: str, *, year: int) -> Deadline:
     """Read a deadline cell of a plan table.
 
-    Beyond `engine.core.deadlines.parse_due` it reads month and quarter ranges, several quarters or
-    milestones in one cell, "<year> và các năm tiếp theo", and a deadline at the end of a
-    sentence, without reading document numbers or place names as dates.
+    Beyond `engine.core.due_phrases.parse_due` it reads month and quarter ranges, several
+    quarters or milestones in one cell, "<year> và các năm tiếp theo", and a deadline at the
+    end of a sentence, without reading document numbers or place names as dates.
 
     Args:
         cell: the cell text as printed.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from engine.core.deadlines import parse_due
+from engine.core.due_phrases import parse_due
 from engine.core.errors import DuePhraseError
 from engine.importer.table import TABLE_END, TaskTable, map_header, role_of, tables_from_rows
 from engine.importer.text import one_line

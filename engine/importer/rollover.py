@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.core.deadlines import parse_due
+from engine.core.due_phrases import parse_due
 from engine.core.errors import DuePhraseError, UnknownReferenceError
 from engine.core.spec import Directory, PlanSpec, TaskSpec
 from engine.importer.emit import comment_lines, render_mapping, render_sequence

@@ -23,7 +23,8 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
-from engine.core.deadlines import Relative, end_of_day, parse_due
+from engine.core.due_phrases import parse_due
+from engine.core.due_rules import Relative, end_of_day
 from engine.core.errors import DuePhraseError
 from engine.store.tables import EdgeRow, InstanceRow, PlanRow, TaskRow, WorkdayRow
 

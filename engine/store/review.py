@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.core.deadlines import end_of_day
+from engine.core.due_rules import end_of_day
 from engine.core.review import (
     APPROVED,
     REFUSED,
