@@ -16,6 +16,7 @@ from engine.api.auth import Caller, Role
 from engine.api.routes import ApiState
 from engine.core.errors import KehoachError
 from engine.core.status import STATUS_LABELS_VI, Status
+from engine.reports.vietnamese import format_number
 from engine.store.database import utc_now
 from engine.web.signin import SignInError, csrf_matches, csrf_token, read_code
 
@@ -80,7 +81,8 @@ def environment() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
-    env.filters.update(vndate=vn_date, vntime=vn_time, pct=percent, size=file_size)
+    env.filters.update(vndate=vn_date, vntime=vn_time, pct=percent, size=file_size,
+                       num=format_number)
     env.globals.update(labels=STATUS_LABELS_VI, statuses=list(Status),
                        status_class=STATUS_CLASSES)
     return env
