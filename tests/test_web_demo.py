@@ -1,4 +1,5 @@
-"""`kehoach demo --serve`: the year is played, then its dashboard stays up until Ctrl-C."""
+"""`kehoach demo --serve`: the year is played, then its dashboard stays up until Ctrl-C (or
+SIGTERM), which stops every process the demo started."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 KEHOACH = str(Path(sys.executable).parent / "kehoach")
 
 
-def test_the_demo_serves_its_dashboard_until_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_the_demo_serves_its_dashboard_until_stopped(tmp_path: Path, stop: signal.Signals) -> None:
     demo = subprocess.Popen([KEHOACH, "demo", "--serve"], cwd=tmp_path, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert demo.stdout is not None
@@ -41,7 +44,7 @@ def test_the_demo_serves_its_dashboard_until_ctrl_c(tmp_path: Path) -> None:
             assert "<h1>Việc của đơn vị</h1>" in page.text and "Quá hạn (" in page.text
         time.sleep(1)
         assert demo.poll() is None  # still serving
-        demo.send_signal(signal.SIGINT)
+        demo.send_signal(stop)
         assert demo.wait(60) == 0
     finally:
         if demo.poll() is None:

@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import random
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from engine.cli.main import EXIT_OK, err, out
+from engine.cli.serve import Stopped
 
 if TYPE_CHECKING:
     from engine.store.database import Store
@@ -52,6 +54,26 @@ def register_cli(sub: Any) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    with _stopped_by_signals():
+        return _demo(args)
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the demo as Ctrl-C does, so every process it started stops
+    (by default they would end this process alone and orphan the sink, the API and Prefect)."""
+    def stop(signum: int, _frame: Any) -> None:
+        raise Stopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     folder: Path = args.out.resolve()
     if folder.exists():
