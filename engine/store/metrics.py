@@ -143,7 +143,10 @@ class Grid:
         """One row per value of the n-th key, lagging first (as rollup orders them)."""
         merged: dict[Any, _Tally] = {}
         for key, tally in self.cells.items():
-            merged.setdefault(key[n], _Tally()).add(tally)
+            if len(key) == 1:  # a grid by one key: its cells are the rows
+                merged[key[0]] = tally
+            else:
+                merged.setdefault(key[n], _Tally()).add(tally)
         rows = [_metric(k, t, self.as_of_wd) for k, t in merged.items()]
         return sorted(rows, key=_lagging_first)
 
