@@ -1,11 +1,13 @@
 """The standing unit's and leadership's plan dashboard: the period's four-way figures per
 agency and per period, the HTML report's heat map and burn-up, and the lagging ranking.
 
-The figures come from engine.store.metrics (rollup) and the data engine.reports.html_page
-builds for the report (heat map, burn-up); nothing here queries instances itself. A
-national plan's rollups take seconds, so a dashboard is kept (per plan and period) until an
-event is recorded or the plan revised, or for at most CACHE_AGE; a slow one is then rebuilt
-in the background while the page shows the kept one and says as of when (DashboardCache).
+The figures come from engine.store.metrics (rollup_grid: one scan per need, by agency; by
+agency and month for the heat map's agencies; by task and period) and the data
+engine.reports.html_page builds for the report (heat cells, burn-up); nothing here queries
+instances itself. A dashboard is kept (per plan and period) until an event is recorded or
+the plan revised, or for at most CACHE_AGE; one that took over SLOW_BUILD to build is then
+rebuilt in the background while the page shows the kept one and says as of when
+(DashboardCache).
 """
 
 from __future__ import annotations
