@@ -9,9 +9,10 @@ GET /theo-doi/ke-hoach/national-2026?ky=2026-H1 over HTTP, signed in as an opera
   - cold: the first request, which builds the dashboard (every rollup, heat map, burn-up);
   - warm: the next requests, answered from the kept dashboard (same data version);
   - after a change: a completion recorded through the page's form, then the page again:
-    the kept dashboard is out of date and took seconds to build, so it is shown (saying
-    newer figures are on the way) while a background thread rebuilds it; then the time
-    until the page shows the rebuilt one (polled every 0.2 s).
+    the kept dashboard is out of date; one that took under a second to build is rebuilt
+    in the request, a slower one is shown (saying newer figures are on the way) while a
+    background thread rebuilds it; then the time until the page shows the rebuilt one
+    (polled every 0.2 s).
 Baseline, same run: one engine.store.metrics.rollup of the year by agency (the rollup
 bench/register.py times). Goal (issue 15): the page in under 1 s.
 """
@@ -118,10 +119,13 @@ def _complete_one(client: object, page: str) -> None:
     agency = re.search(r'data-agency="([^"]+)"', page)
     assert agency
     drill = client.get(f"/theo-doi/ke-hoach/{PLAN}/co-quan/{agency.group(1)}?ky={PERIOD}")
-    instance = re.search(r'href="/theo-doi/viec/([^"]+)"', drill.text)
-    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', drill.text)
+    open_rows = (re.search(r'href="/theo-doi/viec/([^"]+)"', row.group(1))
+                 for row in re.finditer(r"<tr>(.*?)</tr>", drill.text, re.S)
+                 if re.search(r'class="badge (overdue|on-track)"', row.group(1)))
+    instance = next((found.group(1) for found in open_rows if found), None)  # not done yet
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', drill.text)  # (a kept database)
     assert instance and csrf
-    done = client.post(f"/don-vi/viec/{instance.group(1)}/hoan-thanh", data={
+    done = client.post(f"/don-vi/viec/{instance}/hoan-thanh", data={
         "csrf": csrf.group(1), "evidence_url": "https://example.org/bench.pdf"})
     assert done.status_code in (200, 303), done.text[:500]
 
@@ -160,17 +164,17 @@ def main() -> int:
         warm = [_timed_get(client, path)[0] for _ in range(5)]
         _complete_one(client, page)
         changed, stale = _timed_get(client, path)
-        assert "số liệu mới đang được tính" in stale
-        done = time.perf_counter()
-        while "số liệu mới đang được tính" in _timed_get(client, path)[1]:
+        done = time.perf_counter()  # a build under SLOW_BUILD is redone in the request
+        while "số liệu mới đang được tính" in stale:
             time.sleep(0.2)
+            stale = _timed_get(client, path)[1]
         refreshed = time.perf_counter() - done
         baseline = _baseline(url)
         server.should_exit = True  # type: ignore[attr-defined]
     median = statistics.median(warm)
     print(f"dashboard page, {PERIOD}: cold {cold:.2f} s, warm median {median:.3f} s "
-          f"(of {len(warm)}), after a completion {changed:.3f} s (the kept one, rebuilt in the "
-          f"background: new figures shown {refreshed:.1f} s later); page {len(page) // 1024} KiB")
+          f"(of {len(warm)}), after a completion {changed:.3f} s (new figures shown "
+          f"{refreshed:.1f} s later; 0.0: rebuilt in the request); page {len(page) // 1024} KiB")
     print(f"baseline: one year rollup by agency {baseline:.2f} s; cold/baseline "
           f"{cold / baseline:.1f}x, warm/baseline {median / baseline:.2f}x")
     met = median < GOAL_S and changed < GOAL_S

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from engine.reports.vietnamese import (
     span_name,
     vietnamese_sort_key,
 )
-from engine.store.metrics import MetricRow, rollup
+from engine.store.metrics import Grid, MetricRow, rollup_grid
 from engine.store.queries import require_plan
 from engine.store.tables import AgencyRow, InstanceRow
 
@@ -73,13 +74,29 @@ def render_html(session: Session, report: Report) -> str:
         generated=report.as_of.astimezone(tz))
 
 
-def heat_map(session: Session, *, plan: str, months: list[str],
-              as_of: dt.datetime) -> dict[str, dict[str, HeatCell]]:
+def heat_map(session: Session, *, plan: str, months: list[str], as_of: dt.datetime,
+             agencies: Collection[str] | None = None) -> dict[str, dict[str, HeatCell]]:
+    """Each agency's figures per month (each month's own window, status as of `as_of`), from
+    one scan grouped by agency and month per year of `months`; `agencies` limits it to those."""
     heat: dict[str, dict[str, HeatCell]] = {}
-    for month in months:
-        for metric in rollup(session, plan=plan, period=month, by="agency", as_of=as_of):
-            heat.setdefault(metric.key, {})[month] = _cell(metric)
+    for year in sorted({month[:4] for month in months}):
+        grid = rollup_grid(session, plan=plan, period=year, by=("agency", "month"),
+                           as_of=as_of, only=agencies)
+        heat_cells(grid, [m for m in months if m[:4] == year], into=heat)
     return heat
+
+
+def heat_cells(grid: Grid, months: list[str], *,
+               into: dict[str, dict[str, HeatCell]]) -> dict[str, dict[str, HeatCell]]:
+    """The heat map's cells of an ("agency", "month") grid for `months` (which its window
+    must hold), in the order of `months`, added to `into`."""
+    agencies = sorted({key[0] for key in grid.cells}, key=lambda a: (a is None, a or ""))
+    for month in months:
+        for agency in agencies:
+            metric = grid.cell(agency, month)
+            if metric is not None:
+                into.setdefault(agency, {})[month] = _cell(metric)
+    return into
 
 
 def _cell(metric: MetricRow) -> HeatCell:

@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, literal, literal_column, or_, select
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from engine.core.errors import PeriodError
@@ -89,27 +99,117 @@ def rollup(session: Session, *, plan: str, period: str, by: str = "agency",
         by: "plan", "agency", "task" or "period".
         as_of: the moment status is taken at; default the end of the window.
     """
+    return rollup_grid(session, plan=plan, period=period, by=(by,), as_of=as_of).per(0)
+
+
+@dataclass
+class _Tally:
+    """A group's raw figures: counts, target sums and the two lateness lists (see _per_key);
+    groups add up exactly, lists included, so a median of merged groups is the real one."""
+
+    total: int = 0
+    on_time: int = 0
+    waived: int = 0
+    done_sum: int = 0
+    target_sum: int = 0
+    late_done: list[int | None] = field(default_factory=list)
+    due_open: list[int | None] = field(default_factory=list)
+
+    def add(self, other: _Tally) -> None:
+        self.total += other.total
+        self.on_time += other.on_time
+        self.waived += other.waived
+        self.done_sum += other.done_sum
+        self.target_sum += other.target_sum
+        self.late_done += other.late_done
+        self.due_open += other.due_open
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A window's metrics by one or more keys from one scan, and what its cells add up to:
+    `per(n)` is rollup's rows by the n-th key, `total` rollup's by="plan" row."""
+
+    plan: str
+    cells: dict[tuple[Any, ...], _Tally]
+    as_of_wd: int | None
+
+    def cell(self, *key: Any) -> MetricRow | None:
+        """The figures of one cell (None when no instance falls in it)."""
+        tally = self.cells.get(key)
+        return _metric(key[0], tally, self.as_of_wd) if tally else None
+
+    def per(self, n: int) -> list[MetricRow]:
+        """One row per value of the n-th key, lagging first (as rollup orders them)."""
+        merged: dict[Any, _Tally] = {}
+        for key, tally in self.cells.items():
+            if len(key) == 1:  # a grid by one key: its cells are the rows
+                merged[key[0]] = tally
+            else:
+                merged.setdefault(key[n], _Tally()).add(tally)
+        rows = [_metric(k, t, self.as_of_wd) for k, t in merged.items()]
+        return sorted(rows, key=_lagging_first)
+
+    @property
+    def total(self) -> MetricRow | None:
+        """The whole window's figures (None when it holds no instance)."""
+        if not self.cells:
+            return None
+        merged = _Tally()
+        for tally in self.cells.values():
+            merged.add(tally)
+        return _metric(self.plan, merged, self.as_of_wd)
+
+
+def rollup_grid(session: Session, *, plan: str, period: str, by: tuple[str, ...],
+                as_of: dt.datetime | None = None, only: Collection[str] | None = None,
+                ) -> Grid:
+    """Metrics of `plan` in the window `period` grouped by every key of `by` at once
+    ("plan", "agency", "task", "period" or "month", the month of the instance's printed
+    deadline, else its due date, None for an undated one), in one scan.
+
+    A ("agency", "month") cell for a month inside the window is rollup's figure for that
+    month window and agency (same `as_of`). `only` limits the first key to those values
+    (read through its index: the heat map's few agencies).
+    """
     row = session.get(PlanRow, plan)
     tz = ZoneInfo(row.timezone if row else "Asia/Ho_Chi_Minh")
     win = window(row.year if row else 0, period)
     as_of = as_of or end_of_window(win, tz)
     as_of_wd = workday_ordinal(session, plan=plan, day=as_of.astimezone(tz).date())
     sqlite = session.get_bind().dialect.name == "sqlite"
-    query = _per_key(plan, win, as_of, GROUPINGS[by], sqlite=sqlite)
+    keys = [_grouping(name, sqlite=sqlite) for name in by]
+    query = _per_key(plan, win, as_of, keys, sqlite=sqlite)
+    if only is not None:
+        query = query.where(keys[0].in_(list(only)))
     as_list = _json_list if sqlite else _plain_list
-    rows = [_metric_row(r, as_of_wd, as_list) for r in session.connection().execute(query)]
-    return sorted(rows, key=_lagging_first)
+    cells = {tuple(r[:len(keys)]): _tally(r[len(keys):], as_list)
+             for r in session.connection().execute(query)}
+    return Grid(plan, cells, as_of_wd)
 
 
-def _metric_row(r: Any, as_of_wd: int | None,
-                as_list: Callable[[Any], list[int | None]]) -> MetricRow:
-    key, total, on_time, waived, done_sum, target_sum, late_done, due_open = r
-    late_done, due_open = as_list(late_done), as_list(due_open)
-    counts = {Status.DONE_ON_TIME: on_time, Status.DONE_LATE: len(late_done),
-              Status.ON_TRACK: total - on_time - len(late_done) - len(due_open) - waived,
+def _grouping(name: str, *, sqlite: bool) -> Any:
+    if name != "month":
+        return GROUPINGS[name]
+    day = func.coalesce(InstanceRow.printed_due, InstanceRow.due_date)
+    if sqlite:  # dates are stored as YYYY-MM-DD text
+        return func.substr(day, 1, 7, type_=String())
+    return func.to_char(day, "YYYY-MM", type_=String())
+
+
+def _tally(r: Any, as_list: Callable[[Any], list[int | None]]) -> _Tally:
+    total, on_time, waived, done_sum, target_sum, late_done, due_open = r
+    return _Tally(int(total), int(on_time), int(waived), int(done_sum or 0),
+                  int(target_sum or 0), as_list(late_done), as_list(due_open))
+
+
+def _metric(key: Any, t: _Tally, as_of_wd: int | None) -> MetricRow:
+    late_done, due_open, waived = t.late_done, t.due_open, t.waived
+    counts = {Status.DONE_ON_TIME: t.on_time, Status.DONE_LATE: len(late_done),
+              Status.ON_TRACK: t.total - t.on_time - len(late_done) - len(due_open) - waived,
               Status.OVERDUE: len(due_open), Status.WAIVED: waived}
     metric = MetricRow(key, counts={s: int(n) for s, n in counts.items()})
-    metric.target_progress = int(done_sum or 0) / int(target_sum) if target_sum else None
+    metric.target_progress = t.done_sum / t.target_sum if t.target_sum else None
     # Days late: None where an ordinal is missing (a day outside the calendar's span).
     late = [n for n in late_done if n is not None]
     if as_of_wd is not None:  # an open instance is late by as_of's ordinal minus its due's
@@ -199,11 +299,12 @@ def end_of_window(win: Period, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(win.end, dt.time(23, 59, 59), tz)
 
 
-def _per_key(plan: str, win: Period, as_of: dt.datetime, key: Any, *,
+def _per_key(plan: str, win: Period, as_of: dt.datetime, keys: list[Any], *,
              sqlite: bool) -> Select[Any]:
-    """One row per key: total, on-time and waived counts, target sums, two lateness lists.
+    """One row per key (per combination of `keys`): total, on-time and waived counts, target
+    sums, two lateness lists.
 
-    Grouping by the key alone lets SQLite read the rows in key order through the
+    Grouping by one key alone lets SQLite read the rows in key order through the
     (plan_id, key) index with no sort at all, and PostgreSQL hash them into a few thousand
     groups; grouping by (key, status, days late) instead meant sorting every instance into
     ~200,000 groups. Each status is a filter, engine.core.status.status_at term by term, written
@@ -223,13 +324,13 @@ def _per_key(plan: str, win: Period, as_of: dt.datetime, key: Any, *,
     waived = and_(c.waived_at.is_not(None), c.waived_at <= as_of)
     # Done counts as the whole target even if no count was reported (`complete` alone).
     capped = case((done, c.target), (c.progress > c.target, c.target), else_=c.progress)
-    return (select(key, func.count(), func.count().filter(done_on_time),
+    return (select(*keys, func.count(), func.count().filter(done_on_time),
                    func.count().filter(waived),
                    func.sum(capped).filter(c.target.is_not(None)), func.sum(c.target),
                    _collect(c.completed_wd - c.due_wd, sqlite=sqlite).filter(done_late),
                    _collect(c.due_wd, sqlite=sqlite).filter(overdue))
             .where(c.plan_id == plan, _in_window(win, sqlite=sqlite))
-            .group_by(key))
+            .group_by(*keys))
 
 
 def _in_window(win: Period, *, sqlite: bool) -> Any:

@@ -1,11 +1,13 @@
 """The standing unit's and leadership's plan dashboard: the period's four-way figures per
 agency and per period, the HTML report's heat map and burn-up, and the lagging ranking.
 
-The figures come from engine.store.metrics (rollup) and the data engine.reports.html_page
-builds for the report (heat map, burn-up); nothing here queries instances itself. A
-national plan's rollups take seconds, so a dashboard is kept (per plan and period) until an
-event is recorded or the plan revised, or for at most CACHE_AGE; a slow one is then rebuilt
-in the background while the page shows the kept one and says as of when (DashboardCache).
+The figures come from engine.store.metrics (rollup_grid: one scan per need, by agency; by
+agency and month for the heat map's agencies; by task and period) and the data
+engine.reports.html_page builds for the report (heat cells, burn-up); nothing here queries
+instances itself. A dashboard is kept (per plan and period) until an event is recorded or
+the plan revised, or for at most CACHE_AGE; one that took over SLOW_BUILD to build is then
+rebuilt in the background while the page shows the kept one and says as of when
+(DashboardCache).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.reports.html_page import HeatCell, burnup_svg, heat_map
+from engine.core.periods import Period
+from engine.reports.html_page import HeatCell, burnup_svg, heat_cells, heat_map
 from engine.reports.vietnamese import vietnamese_sort_key
 from engine.store.database import Store, utc_now
-from engine.store.metrics import MetricRow, rollup, window
+from engine.store.metrics import MetricRow, rollup_grid, window
 from engine.store.queries import require_plan
 from engine.store.tables import AgencyRow, EventRow, PlanRow, TaskRow
 
@@ -84,23 +87,41 @@ def build_dashboard(session: Session, *, plan: str, period: str,
         select(AgencyRow).where(AgencyRow.plan_id == plan))}
     tasks = {t: title for t, title in session.execute(
         select(TaskRow.id, TaskRow.title).where(TaskRow.plan_id == plan))}
-    agencies = rollup(session, plan=plan, period=period, by="agency", as_of=as_of)
-    totals = rollup(session, plan=plan, period=period, by="plan", as_of=as_of)
+    by_agency = rollup_grid(session, plan=plan, period=period, by=("agency",), as_of=as_of)
+    agencies = by_agency.per(0)  # the totals are these rows' sum: no scan of their own
     months = [f"{row.year}-{m:02d}" for m in range(1, win.end.month + 1)] \
         if win.end.year == row.year else [f"{row.year}-{m:02d}" for m in range(1, 13)]
     heat_agencies = [m.key for m in agencies[:HEAT_ROWS]]
-    heat = heat_map(session, plan=plan, months=months, as_of=as_of)
+    heat = _heat(session, plan=plan, win=win, months=months, as_of=as_of,
+                 agencies=heat_agencies)
+    by_work = rollup_grid(session, plan=plan, period=period, by=("task", "period"),
+                          as_of=as_of)
     return Dashboard(
         row, period, report_periods(row.year), win.start, win.end, as_of,
-        totals[0] if totals else MetricRow(plan),
+        by_agency.total or MetricRow(plan),
         [(m.key, names.get(m.key, m.key), m) for m in agencies[:AGENCY_ROWS]], len(agencies),
-        sorted(rollup(session, plan=plan, period=period, by="period", as_of=as_of),
-               key=lambda m: _period_order(m.key)),
-        [(m.key, tasks.get(m.key, m.key), m)
-         for m in rollup(session, plan=plan, period=period, by="task", as_of=as_of)],
+        sorted(by_work.per(1), key=lambda m: _period_order(m.key)),
+        [(m.key, tasks.get(m.key, m.key), m) for m in by_work.per(0)],
         months, {a: heat.get(a, {}) for a in heat_agencies},
         sorted(heat_agencies, key=lambda a: vietnamese_sort_key(names.get(a) or a)),
         burnup_svg(session, plan=plan, year=row.year, until=as_of.astimezone(zone)), names)
+
+
+def _heat(session: Session, *, plan: str, win: Period, months: list[str],
+          as_of: dt.datetime, agencies: list[str]) -> dict[str, dict[str, HeatCell]]:
+    """The heat map of the most lagging agencies: one scan of their instances in the window,
+    by agency and month, when the window holds every month shown (Q1, H1, 9M, the year),
+    else heat_map's scan of the year."""
+    if all(win.start <= first and last <= win.end for first, last in map(_month_span, months)):
+        grid = rollup_grid(session, plan=plan, period=win.label, by=("agency", "month"),
+                           as_of=as_of, only=agencies)
+        return heat_cells(grid, months, into={})
+    return heat_map(session, plan=plan, months=months, as_of=as_of, agencies=agencies)
+
+
+def _month_span(month: str) -> tuple[dt.date, dt.date]:
+    first = dt.date(int(month[:4]), int(month[5:]), 1)
+    return first, (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
 
 
 def _period_order(label: str) -> tuple[int, str]:
