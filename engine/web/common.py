@@ -16,7 +16,7 @@ from engine.api.auth import Caller, Role
 from engine.api.routes import ApiState
 from engine.core.errors import KehoachError
 from engine.core.status import STATUS_LABELS_VI, Status
-from engine.reports.vietnamese import format_number
+from engine.reports.vietnamese import capital, format_number, period_name
 from engine.store.database import utc_now
 from engine.web.signin import SignInError, csrf_matches, csrf_token, read_code
 
@@ -82,7 +82,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
     env.filters.update(vndate=vn_date, vntime=vn_time, pct=percent, size=file_size,
-                       num=format_number)
+                       num=format_number, period=lambda label: capital(period_name(label)))
     env.globals.update(labels=STATUS_LABELS_VI, statuses=list(Status),
                        status_class=STATUS_CLASSES)
     return env
