@@ -8,6 +8,7 @@ the period reports to download (XLSX and HTML, made by engine.reports).
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -183,21 +184,11 @@ def _figure(rows: list[MetricRow], key: str) -> MetricRow:
 async def agency_drill(request: Request, plan: str, agency: str, viewer: ViewerDep,
                        ky: Period = None, lien_ket: str | None = None) -> Response:
     require_operator(viewer)
+    now = utc_now()
     with state_of(request).store.transaction() as session:
         row = _plan(session, plan)
-        name = session.scalar(select(AgencyRow.name).where(AgencyRow.plan_id == plan,
-                                                           AgencyRow.id == agency))
-        if name is None:
-            raise PageError(404, "Không tìm thấy cơ quan",
-                            f"Kế hoạch «{plan}» không có cơ quan mã «{agency}».")
-        label = ky or current_period(row.year, utc_now(), _zone(row))
-        figure = _figure(rollup(session, plan=plan, period=label, by="agency",
-                                as_of=utc_now()), agency)
-        lines = _drill_lines(session, plan, agency=agency)
-    return page("drill.html.j2", {
-        "plan": row, "label": plan_label(row.number, row.title), "period": label,
-        "heading": f"Cơ quan: {name}", "figure": figure, "lines": lines, "agency": agency,
-        "link": None}, viewer=viewer)
+        return _agency_page(session, viewer, row, agency,
+                            label=ky or current_period(row.year, now, _zone(row)), now=now)
 
 
 @router.post("/theo-doi/ke-hoach/{plan}/co-quan/{agency}/lien-ket")
@@ -209,20 +200,36 @@ async def new_link(request: Request, plan: str, agency: str, viewer: ViewerDep) 
     state, now = state_of(request), utc_now()
     with state.store.transaction() as session:
         row = _plan(session, plan)
+        _agency_name(session, plan, agency)  # an unknown agency is a 404, before any token
         directory = state.directories.of(session, plan)
         token_id, secret = agency_credential(session, directory=directory, agency=agency,
                                              now=now)
         code = make_code(token_id, secret, purpose="link", expires=now + LINK_LIFETIME)
-        name = session.scalar(select(AgencyRow.name).where(AgencyRow.plan_id == plan,
-                                                           AgencyRow.id == agency)) or agency
-        label = current_period(row.year, now, _zone(row))
-        figure = _figure(rollup(session, plan=plan, period=label, by="agency",
-                                as_of=now), agency)
-        lines = _drill_lines(session, plan, agency=agency)
+        return _agency_page(session, viewer, row, agency,
+                            label=current_period(row.year, now, _zone(row)), now=now,
+                            link=sign_in_url(state.settings.public_url, code))
+
+
+def _agency_name(session: Session, plan: str, agency: str) -> str:
+    name = session.scalar(select(AgencyRow.name).where(AgencyRow.plan_id == plan,
+                                                       AgencyRow.id == agency))
+    if name is None:
+        raise PageError(404, "Không tìm thấy cơ quan",
+                        f"Kế hoạch «{plan}» không có cơ quan mã «{agency}».")
+    return name
+
+
+def _agency_page(session: Session, viewer: Viewer, row: PlanRow, agency: str, *, label: str,
+                 now: dt.datetime, link: str | None = None) -> Response:
+    """An agency's drill-down: its figures for the period and its instances."""
+    name = _agency_name(session, row.id, agency)
+    figure = _figure(rollup(session, plan=row.id, period=label, by="agency", as_of=now),
+                     agency)
     return page("drill.html.j2", {
         "plan": row, "label": plan_label(row.number, row.title), "period": label,
-        "heading": f"Cơ quan: {name}", "figure": figure, "lines": lines, "agency": agency,
-        "link": sign_in_url(state.settings.public_url, code)}, viewer=viewer)
+        "heading": f"Cơ quan: {name}", "figure": figure,
+        "lines": _drill_lines(session, row.id, agency=agency), "agency": agency,
+        "link": link}, viewer=viewer)
 
 
 @router.get("/theo-doi/ke-hoach/{plan}/nhiem-vu/{task}")
