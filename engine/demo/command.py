@@ -91,7 +91,8 @@ def _demo(args: argparse.Namespace) -> int:
         os.environ["KEHOACH_PUBLIC_URL"] = f"http://127.0.0.1:{api.port}"  # the mails' links
         summary = _play(args.spec.resolve(), folder, seed=args.seed, api=api, sink=sink)
         received = len(list((folder / "smtp-sink").glob("*.eml")))
-        _print_summary(summary, folder, received=received, seconds=time.monotonic() - started)
+        _print_summary(summary, folder, received=received,
+                       seconds=time.monotonic() - started, serving=args.serve)
         if args.serve:
             from engine.demo.serve import serve_until_interrupted
 
@@ -279,7 +280,7 @@ def _label(year: int, day: dt.date) -> str:
 
 
 def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
-                   seconds: float) -> None:
+                   seconds: float, serving: bool) -> None:
     from engine.core.status import STATUS_LABELS_VI, Status
 
     plan = stats["plan"]
@@ -310,9 +311,12 @@ def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
     out.print(f"database:       {folder / 'kehoach.db'}")
     out.print(f"e-mails:        {folder / 'smtp-sink'} ({received} .eml files: the digests "
               "and the period reports, each received over SMTP by the local sink)")
+    year_files = ", ".join(Path(f).name for f in stats["reports"][-1]["files"])
     out.print(f"reports:        {folder / 'reports'} (XLSX laid out like the appendix, HTML "
-              "with charts; the year's: " + ", ".join(Path(f).name for f in
-                                                       stats['reports'][-1]["files"]) + ")")
+              f"with charts, DOCX the report document to send; the year's: {year_files})")
     command = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "kehoach" else "kehoach"
     out.print(f"try:            KEHOACH_HOME={folder} {command} status --plan {plan.id} "
               "--status overdue --as-of 2024-12-31")
+    if not serving:
+        out.print("pages:          `kehoach demo --serve` plays the year, then keeps its web "
+                  "pages up (dashboard and sign-in links printed) until Ctrl-C")
