@@ -137,8 +137,9 @@ def webhook_codes(digest: Digest) -> list[tuple[str, str, str]]:
     """(instance code, task title, period) of each instance an agency's system may report
     on from this mail: its items and the outcomes told to their lead, each once."""
     found: dict[str, tuple[str, str, str]] = {}
-    outcomes = (n for n in digest.notes if n.kind not in ASKED)
-    for one in (*digest.items, *outcomes):
+    told: list[DigestItem | ReviewNote] = [*digest.items]
+    told += [n for n in digest.notes if n.kind not in ASKED]
+    for one in told:
         found.setdefault(one.instance_id, (one.instance_id, one.task_title, one.period))
     return list(found.values())
 
