@@ -68,6 +68,24 @@ def test_the_digest_renders_in_vietnamese_with_both_dates_and_lateness() -> None
     assert mail.cc == ("Sở Nội vụ <so-noi-vu@hanoi.example.org>",)
 
 
+WEBHOOK_TXT = "DÀNH CHO HỆ THỐNG PHẦN MỀM CỦA ĐƠN VỊ"
+WEBHOOK_HTML = "Dành cho hệ thống phần mềm của đơn vị"
+
+
+def test_the_digest_names_periods_and_tasks_as_people_write_them() -> None:
+    """Periods read "Quý I năm 2024", tasks by their text; the codes ("2024-Q1", the task's
+    code, the instance's) appear only in the part meant for the agency's own software."""
+    mail = render_digest(DIGEST, message_id="<sweep9.so-y-te@example.org>",
+                         public_url="https://kehoach.example.org/")
+    assert mail.html
+    for human, machine in (mail.text.split(WEBHOOK_TXT), mail.html.split(WEBHOOK_HTML)):
+        assert "Quý I năm 2024" in human and "Báo cáo kết quả thực hiện CCHC quý I" in human
+        for code in ("2024-Q1", "bao-cao-quy", "x:khac", "Mã nhiệm vụ"):
+            assert code not in human, code
+        assert "hn-2024-cchc:bao-cao-quy:so-y-te:2024-Q1" in machine and "x:khac" in machine
+    assert "- Kỳ: Quý I năm 2024" in mail.text
+
+
 def test_html_escapes_what_it_quotes() -> None:
     tricky = Digest(DIGEST.recipient, DIGEST.as_of, DIGEST.plans,
                     (item("urge", 5, 5, task_title="<script>alert(1)</script> & co"),))

@@ -120,7 +120,7 @@ def test_the_dashboard_shows_the_new_figure_and_the_instance_history(
     history = page.locator("table.grid tbody tr")
     expect(history).to_have_count(1)
     expect(history.first).to_contain_text("Báo hoàn thành")
-    expect(history.first).to_contain_text("ban-dan-toc")
+    expect(history.first).to_contain_text("Ban Dân tộc")
     shot(page, "06-lich-su-dau-viec", page.locator("h1").inner_text())
     page.goto(f"{site.url}/theo-doi/thu-di")
     expect(page.locator("table.grid tbody tr").first).to_contain_text("Đã gửi")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.policy import default as default_policy
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -57,10 +58,10 @@ class Site:
 
     def instance_link(self, address: str) -> tuple[str, str]:
         """(instance id, its sign-in link) of the first item of the agency's digest."""
-        found = re.search(r"Mã nhiệm vụ: (\S+)\n\s+- Mở để báo hoàn thành: (http\S+)",
-                          self.mails[address])
+        found = re.search(r"- Mở để báo hoàn thành: (http\S+)", self.mails[address])
         assert found, self.mails[address]
-        return found.group(1), found.group(2)
+        then = parse_qs(urlsplit(found.group(1)).query)["tiep"][0]
+        return then.removeprefix("/don-vi/viec/"), found.group(1)
 
 
 def _mails(folder: Path) -> dict[str, str]:

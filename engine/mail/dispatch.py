@@ -23,7 +23,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select, true, update
+from sqlalchemy import Select, and_, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from engine.core.digest import Digest
@@ -44,6 +44,8 @@ BACKOFF_MAX = dt.timedelta(hours=6)
 # After this many transient failures in a row the channel is taken to be down: stop, so
 # the remaining messages keep their attempt count and are not all pushed back.
 BREAKER = 5
+# The recipient's name as the digest (the row's payload, engine.core.digest) addressed it.
+RECIPIENT_NAME = OutboxRow.payload[("recipient", "name")].as_string()
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,17 +196,45 @@ class OutboxEntry:
     next_attempt_at: dt.datetime | None
     sent_at: dt.datetime | None
     last_error: str | None
+    recipient_name: str = ""      # as its digest addressed it ("Sở Tài chính")
 
 
-def list_outbox(session: Session, *, status: str | None = None,
-                limit: int | None = None) -> list[OutboxEntry]:
-    """Outbox messages, oldest first, optionally of one status."""
+def list_outbox(session: Session, *, status: str | None = None, recipient: str | None = None,
+                limit: int | None = None, offset: int = 0,
+                newest_first: bool = False) -> list[OutboxEntry]:
+    """Outbox messages, oldest first (or newest), optionally of one status and recipient;
+    `offset` and `limit` page them in SQL."""
     o = OutboxRow
-    query = select(o).order_by(o.id)
-    if status is not None:
-        query = query.where(o.status == status)
+    query = _outbox_query(select(o, RECIPIENT_NAME), status=status, recipient=recipient)
+    query = query.order_by(o.id.desc() if newest_first else o.id).offset(offset or None)
     if limit is not None:
         query = query.limit(limit)
     return [OutboxEntry(r.id, r.message_id, r.recipient, tuple(r.to_addrs), r.subject,
                         r.status, r.attempts, r.queued_at, r.next_attempt_at, r.sent_at,
-                        r.last_error) for r in session.scalars(query)]
+                        r.last_error, name or r.recipient)
+            for r, name in session.execute(query).tuples()]
+
+
+def count_outbox(session: Session, *, status: str | None = None,
+                 recipient: str | None = None) -> int:
+    """How many outbox messages `list_outbox` would list with these filters."""
+    query = _outbox_query(select(func.count()).select_from(OutboxRow), status=status,
+                          recipient=recipient)
+    return session.scalar(query) or 0
+
+
+def outbox_recipients(session: Session) -> dict[str, str]:
+    """Every recipient in the outbox, id -> the name its latest digest addressed."""
+    o = OutboxRow
+    latest = select(func.max(o.id)).group_by(o.recipient).scalar_subquery()
+    rows = session.execute(select(o.recipient, RECIPIENT_NAME).where(o.id.in_(latest)))
+    return dict(sorted(((r, n or r) for r, n in rows), key=lambda pair: pair[1]))
+
+
+def _outbox_query(query: Select[Any], *, status: str | None,
+                  recipient: str | None) -> Select[Any]:
+    if status is not None:
+        query = query.where(OutboxRow.status == status)
+    if recipient is not None:
+        query = query.where(OutboxRow.recipient == recipient)
+    return query

@@ -18,6 +18,7 @@ import jinja2
 
 from engine.core.digest import Digest, DigestItem, PlanInfo, ReviewNote
 from engine.core.errors import KehoachError
+from engine.reports.vietnamese import capital, period_name
 from notifiers.base import OutgoingMessage
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 COMPLETE_PATH = "/api/v1/instances/{id}/complete"
 PROGRESS_PATH = "/api/v1/instances/{id}/progress"
 TOKEN_PLACEHOLDER = "<MÃ_TRUY_CẬP_CỦA_ĐƠN_VỊ>"
+ASKED = ("extension_requested", "extension_reminder")  # notes to an approver, not the lead
 
 
 class InvalidAddressError(KehoachError, ValueError):
@@ -131,6 +133,22 @@ def complete_url(public_url: str, instance_id: str, *, progress: bool = False) -
     return public_url.rstrip("/") + path.format(id=quote(instance_id, safe=":"))
 
 
+def webhook_codes(digest: Digest) -> list[tuple[str, str, str]]:
+    """(instance code, task title, period) of each instance an agency's system may report
+    on from this mail: its items and the outcomes told to their lead, each once."""
+    found: dict[str, tuple[str, str, str]] = {}
+    told: list[DigestItem | ReviewNote] = [*digest.items]
+    told += [n for n in digest.notes if n.kind not in ASKED]
+    for one in told:
+        found.setdefault(one.instance_id, (one.instance_id, one.task_title, one.period))
+    return list(found.values())
+
+
+def period_vi(label: str) -> str:
+    """A period as officials write it: "2024-Q1" -> "Quý I năm 2024"."""
+    return capital(period_name(label))
+
+
 def vn_date(day: dt.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else "—"
 
@@ -142,9 +160,10 @@ def _environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
-    env.filters["vndate"] = vn_date
+    env.filters.update(vndate=vn_date, period=period_vi)
     env.globals.update(plan_label=plan_label, lateness=lateness_vi, complete_url=complete_url,
-                       token=TOKEN_PLACEHOLDER, note_dates=note_dates_vi)
+                       token=TOKEN_PLACEHOLDER, note_dates=note_dates_vi,
+                       webhook_codes=webhook_codes)
     return env
 
 

@@ -31,7 +31,15 @@ from engine.web.actions import (
     record_progress,
     refusal_text,
 )
-from engine.web.common import PageError, Viewer, ViewerDep, check_csrf, page, state_of
+from engine.web.common import (
+    PageError,
+    Viewer,
+    ViewerDep,
+    agency_names,
+    check_csrf,
+    page,
+    state_of,
+)
 from engine.web.signin import instance_path
 from engine.web.work import agency_work, files_of, history, plan_label
 
@@ -225,11 +233,12 @@ def instance_page(request: Request, viewer: Viewer, instance_id: str, *,
         events = history(session, instance_id)
         files = [f for _, f in files_of(session, [instance_id])]
         extensions = extension_requests(session, instance_id=instance_id)
+        actors = agency_names(session, view.plan)
     if item is None:
         raise PageError(404, "Không tìm thấy đầu việc", f"Không có đầu việc «{instance_id}».")
     return page("instance.html.j2", {
         "item": item, "agency_name": work.name, "events": events, "files": files,
-        "extensions": extensions,
+        "extensions": extensions, "actor_names": actors,
         "errors": errors or {}, "values": values or {}, "notice": notice,
         "max_mb": MAX_FILE_BYTES // (1024 * 1024), "allowed": ALLOWED_TEXT,
         "path_of": instance_path}, viewer=viewer, status=status)

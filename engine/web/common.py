@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import jinja2
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.api.auth import Caller, Role
 from engine.api.routes import ApiState
@@ -18,6 +20,7 @@ from engine.core.errors import KehoachError
 from engine.core.status import STATUS_LABELS_VI, Status
 from engine.reports.vietnamese import capital, format_number, period_name
 from engine.store.database import utc_now
+from engine.store.tables import AgencyRow
 from engine.web.signin import SignInError, csrf_matches, csrf_token, read_code
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -141,3 +144,9 @@ def require_operator(viewer: Viewer) -> None:
 def error_page(exc: PageError) -> Response:
     return page("error.html.j2", {"title": exc.title, "message": exc.message},
                 status=exc.status)
+
+
+def agency_names(session: Session, plan: str) -> dict[str, str]:
+    """The plan's agencies, id -> name, for pages that show who did something."""
+    rows = session.execute(select(AgencyRow.id, AgencyRow.name).where(AgencyRow.plan_id == plan))
+    return {agency: name for agency, name in rows}

@@ -20,7 +20,7 @@ def install_web(app: FastAPI) -> None:
     """Add the pages to `app` (built by engine.api.app.create_app with docs_url=None)."""
     app.mount(STATIC, StaticFiles(directory=str(files("engine.web") / "static")),
               name="web-static")
-    app.mount(SWAGGER, StaticFiles(directory=str(files("swagger_ui") / "static")),
+    app.mount(SWAGGER, StaticFiles(directory=str(files("fastapi_offline") / "static")),
               name="swagger-static")
     for module in (session_pages, agency_pages, monitor_pages, review_pages):
         app.include_router(module.router)

@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session
 
 from engine.api.auth import Role
 from engine.core.errors import PeriodError
-from engine.mail.dispatch import STATUSES, list_outbox
+from engine.mail.dispatch import (
+    FAILED,
+    QUEUED,
+    SENDING,
+    SENT,
+    count_outbox,
+    list_outbox,
+    outbox_recipients,
+)
 from engine.reports.docx_document import write_docx
 from engine.reports.html_page import build_html_report
 from engine.reports.model import build_report
@@ -43,6 +51,7 @@ from engine.web.common import (
     state_of,
 )
 from engine.web.dashboard import Dashboard, DashboardCache, current_period
+from engine.web.paging import PAGE_SIZE, choice, pager
 from engine.web.signin import LINK_LIFETIME, agency_credential, make_code, sign_in_url
 from engine.web.work import plan_label
 
@@ -259,17 +268,26 @@ async def monitor_instance(request: Request, instance_id: str, viewer: ViewerDep
     return instance_page(request, viewer, instance_id, notice=notice_of(xong, gia_han))
 
 
-@router.get("/theo-doi/thu-di")
-async def outbox_page(request: Request, viewer: ViewerDep,
-                      trang_thai: Annotated[str | None, Query(alias="trang-thai",
-                                                              max_length=12)] = None,
-                      ) -> Response:
+OUTBOX = "/theo-doi/thu-di"
+OUTBOX_STATES = {QUEUED: "chờ gửi", SENDING: "đang gửi", SENT: "đã gửi",
+                 FAILED: "lỗi, không gửi được"}
+
+
+@router.get(OUTBOX)
+async def outbox_page(request: Request, viewer: ViewerDep) -> Response:
+    """The outbox, newest first, 50 a page; ?trang-thai=STATE, ?co-quan=RECIPIENT, ?trang=N."""
     require_operator(viewer)
-    status = trang_thai if trang_thai in STATUSES else None
+    query = request.query_params
     with state_of(request).store.transaction() as session:
-        entries = list_outbox(session, status=status)
-    entries.reverse()  # newest first
-    return page("outbox.html.j2", {"entries": entries[:500], "count": len(entries),
-                                   "status": status, "statuses": STATUSES}, viewer=viewer)
-
-
+        recipients = outbox_recipients(session)
+        status = choice(query, "trang-thai", OUTBOX_STATES, "Chọn một tình trạng: " + ", ".join(
+            f"«{k}» ({v})" for k, v in OUTBOX_STATES.items()) + ".")
+        recipient = choice(query, "co-quan", recipients, "Chọn một cơ quan đã nhận thư.")
+        total = count_outbox(session, status=status, recipient=recipient)
+        pg = pager(query, path=OUTBOX, total=total,
+                   kept={"trang-thai": status, "co-quan": recipient})
+        entries = list_outbox(session, status=status, recipient=recipient, newest_first=True,
+                              offset=pg.offset, limit=PAGE_SIZE)
+    return page("outbox.html.j2", {
+        "entries": entries, "count": total, "status": status, "recipient": recipient,
+        "recipients": recipients, "states": OUTBOX_STATES, "pg": pg}, viewer=viewer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,18 +25,30 @@ from engine.store.review import (
     accept_completion,
     decide_extension,
     get_extension,
-    pending_extensions,
-    pending_reviews,
     request_extension,
     return_completion,
 )
-from engine.store.tables import AgencyRow, TaskRow
+from engine.store.review_queue import (
+    COMPLETIONS,
+    EXTENSIONS,
+    QueueFilter,
+    count_queue,
+    queue_agencies,
+    queue_scope,
+    read_queue,
+)
+from engine.store.tables import AgencyRow, PlanRow, TaskRow
 from engine.web.agency_pages import authorize as authorize_instance
 from engine.web.agency_pages import form_of, instance_page, text_of
 from engine.web.common import PageError, Viewer, ViewerDep, check_csrf, page, state_of
+from engine.web.paging import PAGE, PAGE_SIZE, choice, pager
+from engine.web.work import plan_label
 
 router = APIRouter(include_in_schema=False)
 QUEUE = "/xem-xet"
+# The queue's GET filters: ?loai=gia-han|hoan-thanh, ?ke-hoach=PLAN, ?co-quan=AGENCY, ?trang=N.
+KINDS = {"gia-han": EXTENSIONS, "hoan-thanh": COMPLETIONS}
+FILTERS = ("loai", "ke-hoach", "co-quan")
 
 
 def _day(text: str, problems: dict[str, str], field: str, *, required: bool) -> dt.date | None:
@@ -100,16 +113,37 @@ def _scope(session: Session, request: Request, viewer: Viewer) -> tuple[str | No
 
 def _queue(request: Request, viewer: Viewer, *, errors: dict[str, dict[str, str]] | None = None,
            notice: str | None = None, status: int = 200) -> Response:
+    query = request.query_params
     with state_of(request).store.transaction() as session:
         agency, plans = _scope(session, request, viewer)
-        reviews = [r for r in pending_reviews(session, reviewer=agency)
-                   if agency is None or r.plan in plans]
-        extensions = [r for r in pending_extensions(session, approver=agency)
-                      if agency is None or r.plan in plans]
-        titles, names = _labels(session, {r.plan for r in reviews} | {r.plan for r in extensions})
+        scope = queue_scope(session, decider=agency, plans=None if agency is None else plans)
+        plan_names = {p.id: plan_label(p.number, p.title) for p in session.scalars(
+            select(PlanRow).where(PlanRow.id.in_(scope.plans)).order_by(PlanRow.id))}
+        agencies = queue_agencies(session, scope)
+        kind = choice(query, "loai", KINDS, "Chọn «gia-han» (đề nghị gia hạn) hoặc "
+                      "«hoan-thanh» (báo cáo hoàn thành).")
+        filters = QueueFilter(
+            KINDS.get(kind or ""), choice(query, "ke-hoach", plan_names,
+                                          "Chọn một kế hoạch trong danh sách lọc."),
+            choice(query, "co-quan", agencies, "Chọn một cơ quan trong danh sách lọc."))
+        counts = count_queue(session, scope, filters=filters)
+        pg = pager(query, path=QUEUE, total=counts.total(filters.kind), clamp=notice is not None,
+                   kept={"loai": kind, "ke-hoach": filters.plan, "co-quan": filters.agency})
+        shown = read_queue(session, scope, filters=filters, counts=counts, offset=pg.offset,
+                           limit=PAGE_SIZE)
+        titles, names = _labels(session, {r.plan for r in shown.reviews}
+                                | {r.plan for r in shown.extensions})
     return page("review.html.j2", {
-        "reviews": reviews, "extensions": extensions, "titles": titles, "names": names,
-        "errors": errors or {}, "notice": notice}, viewer=viewer, status=status)
+        "reviews": shown.reviews, "extensions": shown.extensions, "counts": counts,
+        "kind": filters.kind, "filters": filters, "plans": plan_names, "agencies": agencies,
+        "pg": pg, "titles": titles, "names": names, "errors": errors or {},
+        "notice": notice}, viewer=viewer, status=status)
+
+
+def _back(request: Request) -> str:
+    """The queue's address with the filters and page the decision was made from."""
+    kept = [(k, v) for k, v in request.query_params.items() if k in (*FILTERS, PAGE) and v]
+    return f"{QUEUE}?{urlencode([*kept, ('xong', '1')])}"
 
 
 def _labels(session: Session, plans: set[str]) -> tuple[dict[tuple[str, str], str],
@@ -140,7 +174,7 @@ def _decide(request: Request, viewer: Viewer, key: str, step: Any) -> Response:
                       status=409 if exc.conflict else 403 if exc.forbidden else 422)
     except NotFoundError:
         raise PageError(404, "Không tìm thấy", "Việc cần xem xét này không có.") from None
-    return RedirectResponse(f"{QUEUE}?xong=1", status_code=303)
+    return RedirectResponse(_back(request), status_code=303)
 
 
 def _own_plan(plan: str, agency: str | None, plans: set[str]) -> None:

@@ -1,0 +1,142 @@
+"""The review queue as the pages show it: filtered, counted and paged in SQL.
+
+Pending extension requests come first (a lead waits on them, and their deadline runs),
+oldest first; then completions awaiting review, by plan and due date. A page is one
+LIMIT/OFFSET slice of that sequence, read by at most one query of each kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from engine.core.review import REQUESTED
+from engine.store.review import ExtensionRequest, PendingReview, _request, review_policy
+from engine.store.tables import AgencyRow, EventRow, InstanceRow, PlanRow
+from engine.store.tables_review import ExtensionRow
+
+EXTENSIONS, COMPLETIONS = "extensions", "completions"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What the queue is narrowed to: one kind (else both), one plan, one lead agency."""
+
+    kind: str | None = None
+    plan: str | None = None
+    agency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueScope:
+    """The plans a decider sees: whose completions it reviews, whose extensions it grants."""
+
+    review_plans: tuple[str, ...]
+    extension_plans: tuple[str, ...]
+    reviewers: dict[str, str]
+
+    @property
+    def plans(self) -> tuple[str, ...]:
+        return tuple(sorted({*self.review_plans, *self.extension_plans}))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """How many of each kind await a decision under the plan/agency filters."""
+
+    extensions: int
+    reviews: int
+
+    def total(self, kind: str | None) -> int:
+        return {EXTENSIONS: self.extensions, COMPLETIONS: self.reviews}.get(
+            kind or "", self.extensions + self.reviews)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """One page of the queue: its extension requests, then its completions."""
+
+    extensions: list[ExtensionRequest]
+    reviews: list[PendingReview]
+
+
+def queue_scope(session: Session, *, decider: str | None,
+                plans: Collection[str] | None = None) -> QueueScope:
+    """The plans (of `plans`, else all) whose queue `decider` sees; None: an operator."""
+    ids = [p for p in session.scalars(select(PlanRow.id).order_by(PlanRow.id))
+           if plans is None or p in plans]
+    policies = {p: review_policy(session, p) for p in ids}
+    reviewed = tuple(p for p, policy in policies.items() if policy.completions_reviewed
+                     and (decider is None or policy.reviewer == decider))
+    granted = tuple(p for p, policy in policies.items()
+                    if decider is None or decider in policy.approvers)
+    return QueueScope(reviewed, granted, {p: policies[p].reviewer for p in reviewed})
+
+
+def queue_agencies(session: Session, scope: QueueScope) -> dict[str, str]:
+    """The agencies of the scope's plans, id -> short name (else name), for the filter."""
+    rows = session.execute(select(AgencyRow.id, AgencyRow.short, AgencyRow.name)
+                           .where(AgencyRow.plan_id.in_(scope.plans))
+                           .order_by(AgencyRow.plan_id, AgencyRow.id))
+    found: dict[str, str] = {}
+    for agency, short, name in rows:
+        found.setdefault(agency, short or name)
+    return found
+
+
+def count_queue(session: Session, scope: QueueScope, *, filters: QueueFilter) -> QueueCounts:
+    """The counts of both kinds under `filters`' plan and agency (whatever its kind)."""
+    found = [session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
+             or 0 for q in (_extension_query(scope, filters), _review_query(scope, filters))]
+    return QueueCounts(found[0], found[1])
+
+
+def read_queue(session: Session, scope: QueueScope, *, filters: QueueFilter,
+               counts: QueueCounts, offset: int, limit: int) -> QueuePage:
+    """The slice [offset, offset + limit) of the filtered queue, extensions first."""
+    ext_total = counts.extensions if filters.kind != COMPLETIONS else 0
+    first = [] if filters.kind == COMPLETIONS or offset >= ext_total else [
+        _request(r) for r in session.scalars(
+            _extension_query(scope, filters).offset(offset).limit(limit))]
+    room, skip = limit - len(first), max(0, offset - ext_total)
+    second = [] if filters.kind == EXTENSIONS or room <= 0 else [
+        _pending(row, scope) for row in session.execute(
+            _review_query(scope, filters).offset(skip).limit(room))]
+    return QueuePage(first, second)
+
+
+def _extension_query(scope: QueueScope, filters: QueueFilter) -> Select[Any]:
+    e = ExtensionRow
+    query = (select(e).where(e.state == REQUESTED, e.plan_id.in_(scope.extension_plans))
+             .order_by(e.id))
+    return _narrow(query, e.plan_id, e.agency_id, filters)
+
+
+def _review_query(scope: QueueScope, filters: QueueFilter) -> Select[Any]:
+    c = InstanceRow
+    evidence = (select(EventRow.evidence_url).where(EventRow.instance_id == c.id,
+                                                    EventRow.kind.in_(("completed", "progress")))
+                .order_by(EventRow.id.desc()).limit(1).scalar_subquery())
+    query = (select(c.id, c.plan_id, c.task_id, c.agency_id, c.period, c.due_date,
+                    c.completed_at, evidence)
+             .where(c.plan_id.in_(scope.review_plans), c.completed_at.is_not(None),
+                    c.review.is_(None), c.waived_at.is_(None))
+             .order_by(c.plan_id, c.due_date, c.task_id, c.agency_id, c.period))
+    return _narrow(query, c.plan_id, c.agency_id, filters)
+
+
+def _narrow(query: Select[Any], plan: Any, agency: Any, filters: QueueFilter) -> Select[Any]:
+    if filters.plan is not None:
+        query = query.where(plan == filters.plan)
+    if filters.agency is not None:
+        query = query.where(agency == filters.agency)
+    return query
+
+
+def _pending(row: Any, scope: QueueScope) -> PendingReview:
+    iid, plan, task, agency, period, due, done, url = row
+    return PendingReview(iid, plan, task, agency, period, due, done, scope.reviewers[plan], url)
