@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from engine.core.errors import KehoachError
 
 ENV_PREFIX = "KEHOACH_"
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+# A date alone, as the app clock's start, means the end of that working day (Vietnam time).
+END_OF_WORKDAY = dt.time(17, 0)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Values never echoed back in an error message.
 SECRET_FIELDS = frozenset({"smtp_password"})
 
@@ -52,6 +58,8 @@ class Settings(BaseSettings):
     # Webhook API (engine.api.app). public_url is what e-mails tell agencies to call.
     public_url: str = "http://127.0.0.1:8000"
     api_body_limit: int = 64 * 1024
+    # The API's and the pages' clock starts here (engine.api.clock); None: the real clock.
+    as_of: dt.datetime | None = None
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -64,6 +72,13 @@ class Settings(BaseSettings):
     def _a_database_url(cls, value: str | None) -> str | None:
         if value:
             check_database_url(normalize_database_url(value))
+        return value
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _a_moment(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_as_of(value) if value.strip() else None
         return value
 
     def resolved_database_url(self) -> str:
@@ -79,6 +94,25 @@ class Settings(BaseSettings):
     def database_label(self) -> str:
         """The database for messages: the SQLite file, or the URL without its password."""
         return database_label(self.resolved_database_url())
+
+
+def parse_as_of(text: str) -> dt.datetime:
+    """The moment `text` names: YYYY-MM-DD (17:00 that day, Vietnam time) or an ISO 8601
+    time (Vietnam time if it has no offset); ValueError naming the expected forms if neither.
+    """
+    value = text.strip()
+    moment = None
+    try:
+        if _DATE.fullmatch(value):
+            return dt.datetime.combine(dt.date.fromisoformat(value), END_OF_WORKDAY, LOCAL)
+        if value[:4].isdigit():
+            moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    if moment is None:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time "
+                         "(YYYY-MM-DDTHH:MM[:SS][+07:00])")
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
 
 
 def normalize_database_url(url: str) -> str:

@@ -337,3 +337,36 @@ def test_an_operator_token_with_an_agency_is_refused(capsys: pytest.CaptureFixtu
                          "--directory", "hanoi-2024")
     assert code == 1 and out == "" and "drop --agency and --directory" in err
     assert "0 token(s)" in _tokens(capsys)
+
+
+def test_a_leadership_token_is_made_listed_and_revoked_like_the_others(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "register", str(HN24))
+    code, out, _ = run(capsys, "token", "create", "--leadership", "--directory", "hanoi-2024",
+                       "--note", "Chủ tịch UBND thành phố")
+    assert code == 0
+    assert "loại lãnh đạo cho danh mục hanoi-2024" in out and "signing secret" not in out
+    assert "token: kh_" in out and "/dang-nhap?ma=tok_" in out and "tiep=%2Flanh-dao" in out
+    listing = _tokens(capsys)
+    assert "leadership" in listing and "Chủ tịch UBND thành phố" in listing
+    token_id = "tok_" + listing.split("tok_", 1)[1].split()[0]
+    code, out, _ = run(capsys, "token", "revoke", token_id)
+    assert code == 0 and out.startswith(f"Đã thu hồi token {token_id}.")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--leadership"], "a leadership token reads one directory's plans: give --directory"),
+    (["--leadership", "--directory", "hanoi-2024", "--agency", "so-y-te"],
+     "give --directory and no --agency"),
+    (["--leadership", "--directory", "hanoi-2099"], "unknown directory 'hanoi-2099'"),
+    (["--leadership", "--operator"], "not allowed with argument"),
+], ids=["no directory", "with an agency", "unknown directory", "and operator"])
+def test_a_leadership_token_needs_one_known_directory(
+        capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    run(capsys, "register", str(HN24))
+    try:
+        code, _, err = run(capsys, "token", "create", *argv)
+    except SystemExit as exc:  # argparse's own refusal (mutually exclusive options)
+        code, err = int(exc.code or 0), capsys.readouterr().err
+    assert code in (1, 2) and message in err
+    assert "0 token(s)" in _tokens(capsys)

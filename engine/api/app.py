@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import logging
 import os
@@ -27,7 +28,8 @@ from engine.api.routes import ApiState, health_router, router
 from engine.api.wal import start_checkpoints
 from engine.core.errors import KehoachError
 from engine.settings import Settings
-from engine.store.database import Store, open_store, utc_now
+from engine.store.database import Store, open_store
+from engine.web.common import PageClock
 from engine.web.install import install_web
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(review_router)
     app.include_router(health_router)
     install_web(app)  # the web pages (engine.web), on the same state and database
+    app.add_middleware(PageClock, clock=state.clock)  # the pages' simulated-clock banner
 
     async def on_error(request: Request, exc: Exception) -> Response:
         return _problem_response(state, request, exc)
@@ -93,8 +96,8 @@ def _problem_response(state: ApiState, request: Request, exc: Exception) -> Resp
         log.error("bug answering %s %s", method, path, exc_info=exc)
     elif problem.status in REFUSALS:
         client = request.client
-        _log_refusal(state, Refusal(at=utc_now(), status=problem.status, reason=problem.kind,
-                                    method=method, path=path,
+        _log_refusal(state, Refusal(at=state.clock.now(), status=problem.status,
+                                    reason=problem.kind, method=method, path=path,
                                     source_address=client.host if client else None,
                                     caller=getattr(request.state, "caller", None)))
     body = json.dumps(problem.to_json(path), ensure_ascii=False).encode()
@@ -158,5 +161,7 @@ def log_config() -> dict[str, Any]:
 
 def _export(settings: Settings) -> None:
     for name, value in settings.model_dump().items():
+        if isinstance(value, dt.datetime):  # the app clock's start (each worker's clock
+            value = value.isoformat()       # starts with its process: seconds apart)
         if isinstance(value, str | int | Path) and not isinstance(value, bool):
             os.environ[f"KEHOACH_{name.upper()}"] = str(value)

@@ -3,7 +3,9 @@
 Tokens are random secrets shown once and stored as SHA-256 hashes (a 256-bit random secret
 needs no slow hash). Roles: `agency` (acts on the instances it leads in one directory),
 `operator` (acts on any instance), `calendar` (reads one agency's iCal feed; sent in the
-URL, `?token=`, because calendar apps send no headers, or as a bearer header).
+URL, `?token=`, because calendar apps send no headers, or as a bearer header), `leadership`
+(signs in to the web pages to read one directory's plans' dashboards and download their
+reports; nothing else, no API endpoint).
 
 Signatures follow Stripe: header `Kehoach-Signature: t=<unix seconds>,v1=<hex>` where the
 hex is HMAC-SHA256(signing secret, f"{t}." + raw body). A signature more than five minutes
@@ -50,15 +52,17 @@ class Role(StrEnum):
     AGENCY = "agency"
     OPERATOR = "operator"
     CALENDAR = "calendar"
+    LEADERSHIP = "leadership"
 
 
 # A token's kind in Vietnamese: after "token" in the API's refusals (an agency's token is
 # "của cơ quan"; a refused calendar token is told what it may read), and after "loại" in
 # `kehoach token create`'s short label.
 ROLE_NAMES_VI = {Role.AGENCY: "của cơ quan", Role.OPERATOR: "điều hành",
-                 Role.CALENDAR: "lịch (chỉ đọc lịch hạn)"}
+                 Role.CALENDAR: "lịch (chỉ đọc lịch hạn)",
+                 Role.LEADERSHIP: "lãnh đạo (chỉ xem bảng điều hành)"}
 ROLE_LABELS_VI = {Role.AGENCY: "cơ quan", Role.OPERATOR: "điều hành",
-                  Role.CALENDAR: "lịch (chỉ đọc)"}
+                  Role.CALENDAR: "lịch (chỉ đọc)", Role.LEADERSHIP: "lãnh đạo"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +119,9 @@ def issue_token(session: Session, *, role: Role, directory_id: str | None,
                 agency_id: str | None, now: dt.datetime, note: str | None = None,
                 ) -> IssuedToken:
     """Create a token; the caller must show `token` and `signing_secret` to the user now."""
-    if role is not Role.OPERATOR and not (directory_id and agency_id):
+    if role is Role.LEADERSHIP and (not directory_id or agency_id):
+        raise ValueError("a leadership token needs a directory and no agency")
+    if role in (Role.AGENCY, Role.CALENDAR) and not (directory_id and agency_id):
         raise ValueError("agency and calendar tokens need a directory and an agency")
     token_id = "tok_" + secrets.token_hex(6)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -40,6 +40,7 @@ from engine.api.auth import (
     verify_signature,
 )
 from engine.api.calendar_feed import agency_deadlines, agency_name, render_calendar
+from engine.api.clock import AppClock
 from engine.api.errors import (
     ConflictError,
     InvalidInputError,
@@ -63,7 +64,7 @@ from engine.api.models import (
 )
 from engine.core.status import Status
 from engine.settings import Settings
-from engine.store.database import Store, utc_now
+from engine.store.database import Store
 
 B = TypeVar("B", bound=BaseModel)
 JSON = "application/json"
@@ -71,10 +72,12 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class ApiState:
-    """What every request needs: settings, the store, the plan -> directory cache."""
+    """What every request needs: settings, the store, the plan -> directory cache and the
+    app's clock (engine.api.clock: the one "now" of the API and the pages)."""
 
     def __init__(self, settings: Settings, store: Store | None) -> None:
         self.settings = settings
+        self.clock = AppClock(settings.as_of)
         self._store = store
         self.directories = service.PlanDirectories()
 
@@ -129,7 +132,8 @@ class Delivery:
     signature: str | None
     idempotency_key: str | None
     fingerprint: str
-    now: dt.datetime
+    now: dt.datetime  # the app's clock
+    real_now: dt.datetime  # the machine's: signatures are judged and remembered by it
 
 
 async def delivery(request: Request, caller: CallerDep,
@@ -138,10 +142,11 @@ async def delivery(request: Request, caller: CallerDep,
     """Read the raw body (413, 415) and check its signature (403) before it is parsed."""
     state = state_of(request)
     body = await read_body(request, limit=state.settings.api_body_limit)
-    now = utc_now()
-    checked = verify_signature(caller, signature, body, now=now)
+    now, real_now = state.clock.now(), state.clock.real_now()
+    # The signature's timestamp is the sender's real clock, so it is checked against ours.
+    checked = verify_signature(caller, signature, body, now=real_now)
     return Delivery(state, caller, body, checked, idempotency_key,
-                    fingerprint(request.method, request.url.path, body), now)
+                    fingerprint(request.method, request.url.path, body), now, real_now)
 
 
 DeliveryDep = Annotated[Delivery, Depends(delivery)]
@@ -195,7 +200,7 @@ def apply_change(d: Delivery, action: Callable[[Session], BaseModel]) -> Respons
                     return _replay(stored)
                 claim_key(session, d.caller, key, d.fingerprint, now=d.now)
             if d.signature is not None:
-                remember_signature(session, d.caller, d.signature, now=d.now)
+                remember_signature(session, d.caller, d.signature, now=d.real_now)
             answer = action(session).model_dump_json()
             if key is not None:
                 store_response(session, d.caller, key, status=200, body=answer)
@@ -273,7 +278,7 @@ async def agency_instances(agency: AgencyId, caller: CallerDep, state: StateDep,
                                "2024-W07...), khớp đúng nhãn. Số liệu theo kỳ báo cáo (cộng "
                                "dồn từ 1/1): /plans/{plan}/metrics.")] = None,
                            ) -> InstanceListPublic:
-    now = utc_now()
+    now = state.clock.now()
     with state.store.transaction() as session:
         plans = service.readable_plans(session, caller, state.directories, agency=agency,
                                        plan=plan)
@@ -303,7 +308,7 @@ async def agency_calendar(request: Request, agency: AgencyId, state: StateDep,
                               max_length=200, description="Token lịch (ứng dụng lịch không "
                               "gửi header); hoặc gửi header Authorization: Bearer")] = None,
                           ) -> Response:
-    now = utc_now()
+    now = state.clock.now()
     with state.store.transaction() as session:
         caller = authenticate(session, token or (credentials.credentials if credentials
                                                  else None), calendar=True)

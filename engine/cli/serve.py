@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.cli.main import EXIT_OK, err, out
 from engine.core.errors import KehoachError
-from engine.settings import Settings
+from engine.settings import Settings, parse_as_of
 
 if TYPE_CHECKING:
     from flows.server import ManagedProcess
@@ -41,7 +41,8 @@ def register_cli(sub: Any) -> None:
     p = sub.add_parser(
         "serve", help="run everything on one machine: API, Prefect server, scheduled flows",
         usage="%(prog)s [-h] [--host HOST] [--port PORT] [--prefect-port PORT] [--plan PLAN]\n"
-              "       %(prog)s api [-h] [--host HOST] [--port PORT] [--workers N]",
+              "       %(prog)s api [-h] [--host HOST] [--port PORT] [--workers N] "
+              "[--as-of DATE]",
         description="Start the webhook API and, unless PREFECT_API_URL names a Prefect server, "
                     "a local Prefect server (the temporary one never fires schedules); then "
                     "serve the daily sweep (08:00 Asia/Ho_Chi_Minh) and the period reports. "
@@ -58,14 +59,32 @@ def register_cli(sub: Any) -> None:
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8000)
     api.add_argument("--workers", type=int, default=1, metavar="N")
+    api.add_argument("--as-of", metavar="DATE",
+                     help="simulated clock: the API and the pages take 'now' as this moment "
+                          "(YYYY-MM-DD means 17:00 that day, Vietnam time; or an ISO 8601 "
+                          "time), running on from there; overrides KEHOACH_AS_OF; every page "
+                          "then says so")
     api.set_defaults(command=cmd_serve_api)
+
+
+class AsOfError(KehoachError, ValueError):
+    """A `--as-of` value that names no moment."""
 
 
 def cmd_serve_api(args: argparse.Namespace) -> int:
     from engine.api.app import run_api
 
+    settings = Settings()
+    if args.as_of is not None:
+        try:
+            settings = settings.model_copy(update={"as_of": parse_as_of(args.as_of)})
+        except ValueError as exc:
+            raise AsOfError(f"--as-of: {exc}") from None
     out.print(f"webhook API on http://{args.host}:{args.port} (OpenAPI at /docs)")
-    run_api(host=args.host, port=args.port, workers=args.workers)
+    if settings.as_of is not None:
+        out.print(f"simulated clock: 'now' starts at {settings.as_of.isoformat()} "
+                  "(every page says so)")
+    run_api(host=args.host, port=args.port, workers=args.workers, settings=settings)
     return EXIT_OK
 
 

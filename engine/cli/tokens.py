@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.api.auth import (
     ROLE_LABELS_VI,
+    IssuedToken,
     Role,
     issue_token,
     list_tokens,
@@ -56,6 +57,9 @@ def register_cli(sub: Any) -> None:
     role.add_argument("--operator", action="store_true", help="operator token: any instance")
     role.add_argument("--calendar", action="store_true",
                       help="read-only token for the agency's calendar.ics feed")
+    role.add_argument("--leadership", action="store_true",
+                      help="leadership's read-only token: signs in to the dashboards and report "
+                           "downloads of the directory's plans (needs --directory, no --agency)")
     p.add_argument("--note", help="what the token is for (shown in `token list`)")
     p.set_defaults(command=cmd_token_create)
 
@@ -69,6 +73,13 @@ def register_cli(sub: Any) -> None:
 
 
 def _role(args: argparse.Namespace) -> Role:
+    if args.leadership:
+        if args.agency or not args.directory:
+            raise TokenOptionError("a leadership token reads one directory's plans: give "
+                                   "--directory and no --agency")
+        if args.require_signature:
+            raise TokenOptionError("--require-signature applies to agency tokens only")
+        return Role.LEADERSHIP
     role = Role.OPERATOR if args.operator else Role.CALENDAR if args.calendar else Role.AGENCY
     if role is not Role.OPERATOR and not (args.agency and args.directory):
         raise TokenOptionError("--agency and --directory are required (except with --operator)")
@@ -85,16 +96,19 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     directory = None if role is Role.OPERATOR else args.directory
     agency = None if role is Role.OPERATOR else args.agency
     with open_store().transaction() as session:
-        if directory is not None and agency is not None:
+        if directory is not None:
             _require_agency(session, directory, agency)
         issued = issue_token(session, role=role, directory_id=directory, agency_id=agency,
                              now=utc_now(), note=args.note)
         if args.require_signature:
             set_signature_policy(session, directory_id=args.directory, agency_id=args.agency,
                                  required=True)
-    who = "điều hành" if role is Role.OPERATOR else f"{agency} ({directory})"
+    who = ("điều hành" if role is Role.OPERATOR else f"danh mục {directory}"
+           if agency is None else f"{agency} ({directory})")
     out.print(f"Đã tạo token {issued.id} loại {ROLE_LABELS_VI[role]} cho {who}.")
-    if role is Role.CALENDAR:
+    if role is Role.LEADERSHIP:
+        _print_leadership(issued)
+    elif role is Role.CALENDAR:
         out.print("Lưu ngay: token chỉ hiện một lần này.")
         out.print(f"token: {issued.token}")
     else:
@@ -106,7 +120,20 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _require_agency(session: Session, directory: str, agency: str) -> None:
+def _print_leadership(issued: IssuedToken) -> None:
+    """The token (for the sign-in form) and a sign-in link to the leadership's pages."""
+    from engine.settings import Settings
+    from engine.web.signin import LINK_LIFETIME, leadership_link
+
+    out.print("Lưu ngay: token chỉ hiện một lần này (chỉ xem bảng điều hành và tải báo cáo).")
+    out.print(f"token: {issued.token}")
+    link = leadership_link(Settings().public_url, issued.id, issued.signing_secret,
+                           expires=utc_now() + LINK_LIFETIME)
+    out.print(f"liên kết đăng nhập (dùng được {LINK_LIFETIME.days} ngày): {link}",
+              soft_wrap=True)
+
+
+def _require_agency(session: Session, directory: str, agency: str | None) -> None:
     """Refuse a directory no registered plan uses, or an agency not in it."""
     from engine.api.service import PlanDirectories  # (FastAPI: only when needed)
 
@@ -117,6 +144,8 @@ def _require_agency(session: Session, directory: str, agency: str) -> None:
             "directory", directory, "no registered plan uses it"
             + (f" (known: {', '.join(known)})" if known else "; register a plan first"),
             difflib.get_close_matches(directory, known, 3))
+    if agency is None:
+        return
     agencies = set(session.scalars(select(AgencyRow.id).where(AgencyRow.plan_id.in_(plans))))
     if agency not in agencies:
         raise UnknownTargetError("agency", agency, f"not in directory {directory!r}",

@@ -94,11 +94,30 @@ def _demo(args: argparse.Namespace) -> int:
         _print_summary(summary, folder, received=received,
                        seconds=time.monotonic() - started, serving=args.serve)
         if args.serve:
-            from engine.demo.serve import serve_until_interrupted
-
-            return serve_until_interrupted(api.url(), summary["plan"].id,
-                                           alive=api.process.alive)
+            api.process.stop()  # the pages are served on the demo's clock, by a new process
+            return _serve(folder, summary["plan"], port=api.port)
     return EXIT_OK
+
+
+def last_moment(year: int) -> dt.datetime:
+    """The demo's last simulated moment: the end of the year's last working day (after its
+    last webhook call and review step), Vietnam time."""
+    from engine.demo.play import LOCAL
+
+    return dt.datetime.combine(dt.date(year, 12, 31), dt.time(17, 0), LOCAL)
+
+
+def _serve(folder: Path, plan: Any, *, port: int) -> int:
+    """Serve the pages as of the year's end (a simulated clock, which every page shows) until
+    Ctrl-C: lateness, deadline groups, extension windows and sign-in links are judged then.
+    On the play's port: the links in the year's e-mails lead there."""
+    from engine.demo.serve import serve_until_interrupted
+
+    as_of = last_moment(plan.year)
+    with _side_process("web pages", ["-m", "engine.cli.main", "serve", "api", "--as-of",
+                                     as_of.isoformat(), "--port"], folder, port=port) as pages:
+        return serve_until_interrupted(pages.url(), plan.id, now=as_of,
+                                       alive=pages.process.alive)
 
 
 def _create_database() -> None:
@@ -127,12 +146,13 @@ class _SideProcess:
 
 
 @contextmanager
-def _side_process(name: str, argv: list[str], folder: Path) -> Iterator[_SideProcess]:
+def _side_process(name: str, argv: list[str], folder: Path, *,
+                  port: int | None = None) -> Iterator[_SideProcess]:
     """Start `python ARGV PORT` in its own process (not competing with the flows for the
-    GIL) on a free loopback port, without waiting for it; stop it on exit."""
+    GIL) on `port` or a free loopback port, without waiting for it; stop it on exit."""
     from flows.server import free_port, spawn
 
-    port = free_port()
+    port = port or free_port()
     process = spawn(name, [sys.executable, *argv, str(port)],
                     env={"KEHOACH_PUBLIC_URL": f"http://127.0.0.1:{port}"},
                     log_path=folder / "logs" / f"{name.replace(' ', '-').lower()}.log")

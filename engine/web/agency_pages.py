@@ -15,7 +15,6 @@ from engine.api import service
 from engine.api.auth import Role, issue_token
 from engine.api.errors import ForbiddenError
 from engine.core.status import STATUS_LABELS_VI, TransitionError
-from engine.store.database import utc_now
 from engine.store.events import EventValueError, NotFoundError, get_instance
 from engine.store.review import extension_requests, pending_extensions, pending_reviews
 from engine.store.tables import PlanRow
@@ -37,6 +36,7 @@ from engine.web.common import (
     ViewerDep,
     agency_names,
     check_csrf,
+    now_of,
     page,
     state_of,
 )
@@ -63,7 +63,7 @@ def _work_page(request: Request, viewer: Viewer, *, errors: Errors | None = None
     state = state_of(request)
     with state.store.transaction() as session:
         plans = state.directories.plans_in(session, directory)
-        work = agency_work(session, plans=plans, agency=agency, now=utc_now())
+        work = agency_work(session, plans=plans, agency=agency, now=now_of(request))
         to_decide, leads = _roles(session, plans, agency)
     item = work.find(changed) if changed else None
     notice = None if item is None else (
@@ -145,7 +145,7 @@ async def _upload(form: FormData) -> Upload | None:
 async def complete(request: Request, instance_id: str, viewer: ViewerDep) -> Response:
     form = await form_of(request)
     check_csrf(request, viewer, text_of(form, "csrf"))
-    state, now = state_of(request), utc_now()
+    state, now = state_of(request), now_of(request)
     with state.store.transaction() as session:
         authorize(session, request, viewer, instance_id)
     upload = await _upload(form)
@@ -167,7 +167,7 @@ async def complete(request: Request, instance_id: str, viewer: ViewerDep) -> Res
 async def progress(request: Request, instance_id: str, viewer: ViewerDep) -> Response:
     form = await form_of(request)
     check_csrf(request, viewer, text_of(form, "csrf"))
-    state, now = state_of(request), utc_now()
+    state, now = state_of(request), now_of(request)
     values = {k: text_of(form, k) for k in ("count", "progress_note")}
     problems = FormProblems()
     count = check_count(values["count"], problems)
@@ -224,7 +224,7 @@ def instance_page(request: Request, viewer: Viewer, instance_id: str, *,
                   errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
                   notice: str | None = None, status: int = 200) -> Response:
     """One instance: its figures, its forms (to its lead), its audit events and files."""
-    state, now = state_of(request), utc_now()
+    state, now = state_of(request), now_of(request)
     with state.store.transaction() as session:
         authorize(session, request, viewer, instance_id)
         view = get_instance(session, instance_id)
@@ -253,7 +253,7 @@ async def calendar_link(request: Request, viewer: ViewerDep) -> Response:
     state = state_of(request)
     with state.store.transaction() as session:
         issued = issue_token(session, role=Role.CALENDAR, directory_id=directory,
-                             agency_id=agency, now=utc_now(),
+                             agency_id=agency, now=now_of(request),
                              note="lịch hạn, tạo từ trang của đơn vị")
     url = (f"{state.settings.public_url.rstrip('/')}/api/v1/agencies/{agency}/calendar.ics"
            f"?token={issued.token}")

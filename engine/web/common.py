@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
@@ -13,15 +14,16 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.api.auth import Caller, Role
+from engine.api.clock import AppClock
 from engine.api.routes import ApiState
 from engine.core.errors import KehoachError
 from engine.core.status import STATUS_LABELS_VI, Status
 from engine.reports.vietnamese import capital, format_number, period_name
-from engine.store.database import utc_now
 from engine.store.tables import AgencyRow
-from engine.web.signin import SignInError, csrf_matches, csrf_token, read_code
+from engine.web.signin import LEADERSHIP_HOME, SignInError, csrf_matches, csrf_token, read_code
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 SESSION_COOKIE = "kehoach_phien"
@@ -55,6 +57,10 @@ class Viewer:
     @property
     def operator(self) -> bool:
         return self.caller.role is Role.OPERATOR
+
+    @property
+    def leadership(self) -> bool:
+        return self.caller.role is Role.LEADERSHIP
 
 
 def vn_date(day: dt.date | dt.datetime | None) -> str:
@@ -91,10 +97,40 @@ def environment() -> jinja2.Environment:
     return env
 
 
+# The clock of the app serving the request (set by PageClock), for the simulated-clock banner.
+_PAGE_CLOCK: ContextVar[AppClock | None] = ContextVar("kehoach_page_clock", default=None)
+
+
+class PageClock:
+    """ASGI middleware: the pages rendered during a request know the app's clock."""
+
+    def __init__(self, app: ASGIApp, clock: AppClock) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = _PAGE_CLOCK.set(self.clock)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _PAGE_CLOCK.reset(token)
+
+
+def clock_banner() -> str | None:
+    """The warning every page shows while the app runs on a simulated clock."""
+    clock = _PAGE_CLOCK.get()
+    if clock is None or not clock.simulated:
+        return None
+    now = clock.now().astimezone(LOCAL)
+    return (f"Đồng hồ mô phỏng: số liệu tính đến ngày {now:%d/%m/%Y} ({now:%H:%M}), không "
+            "phải hôm nay. Hạn, quá hạn và thời điểm ghi nhận đều theo ngày này.")
+
+
 def page(name: str, context: dict[str, Any], *, status: int = 200,
          viewer: Viewer | None = None) -> HTMLResponse:
     """A template rendered as an HTML response (never cached: it shows live state)."""
-    html = environment().get_template(name).render({"viewer": viewer, **context})
+    html = environment().get_template(name).render(
+        {"viewer": viewer, "clock_banner": clock_banner(), **context})
     return HTMLResponse(html, status_code=status, headers={
         "Cache-Control": "no-store", "X-Frame-Options": "DENY",
         "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -107,6 +143,11 @@ def state_of(request: Request) -> ApiState:
     return state
 
 
+def now_of(request: Request) -> dt.datetime:
+    """"Now" for a page: the app's clock (engine.api.clock), simulated or real."""
+    return state_of(request).clock.now()
+
+
 def current_viewer(request: Request) -> Viewer:
     """The viewer of a session cookie; SignInRequired if none or no longer valid."""
     code = request.cookies.get(SESSION_COOKIE)
@@ -114,11 +155,24 @@ def current_viewer(request: Request) -> Viewer:
         raise SignInRequired()
     with state_of(request).store.engine.connect() as connection:
         try:
-            caller = read_code(connection, code, purpose="session", now=utc_now())
+            caller = read_code(connection, code, purpose="session", now=now_of(request))
         except SignInError:
             raise SignInRequired() from None
     request.state.caller = caller
+    if caller.role is Role.LEADERSHIP and not _leadership_may(request):
+        raise PageError(403, "Không có quyền với trang này",
+                        "Tài khoản lãnh đạo chỉ xem bảng điều hành của các kế hoạch và tải báo "
+                        f"cáo kỳ (trang {LEADERSHIP_HOME}); không gửi biểu mẫu, không xem việc "
+                        "của đơn vị, hàng chờ xem xét hay thư đã gửi.")
     return Viewer(caller, csrf_token(caller, code))
+
+
+def _leadership_may(request: Request) -> bool:
+    """A leadership session reads its dashboards (GET) and may sign out; nothing else."""
+    path = request.url.path
+    if request.method not in ("GET", "HEAD"):
+        return path == "/dang-xuat"
+    return path in ("/", LEADERSHIP_HOME) or path.startswith(LEADERSHIP_HOME + "/")
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from engine.core.periods import Period
 from engine.reports.html_page import HeatCell, burnup_svg, heat_cells, heat_map
 from engine.reports.vietnamese import vietnamese_sort_key
-from engine.store.database import Store, utc_now
+from engine.store.database import Store
 from engine.store.metrics import MetricRow, rollup_grid, window
 from engine.store.queries import require_plan
 from engine.store.tables import AgencyRow, EventRow, PlanRow, TaskRow
@@ -166,14 +166,15 @@ class DashboardCache:
             version = data_version(session, plan)
         with self._lock:
             kept = self._kept.get(key)
-        if kept is not None and kept.version == version and now - kept.built_at < CACHE_AGE:
+        if kept is not None and kept.version == version and \
+                dt.timedelta(0) <= now - kept.built_at < CACHE_AGE:
             return kept.board, False
         if kept is not None and kept.seconds >= SLOW_BUILD.total_seconds():
             with self._lock:
                 started = key not in self._building
                 self._building.add(key)
             if started:
-                threading.Thread(target=self._rebuild, args=(store, key, version),
+                threading.Thread(target=self._rebuild, args=(store, key, version, now),
                                  daemon=True, name=f"dashboard {plan} {period}").start()
             return kept.board, True
         return self._build(store, key, version, now).board, False
@@ -188,9 +189,10 @@ class DashboardCache:
             self._kept[key] = kept
         return kept
 
-    def _rebuild(self, store: Store, key: tuple[str, str], version: tuple[int, int]) -> None:
+    def _rebuild(self, store: Store, key: tuple[str, str], version: tuple[int, int],
+                 now: dt.datetime) -> None:
         try:
-            self._build(store, key, version, utc_now())
+            self._build(store, key, version, now)  # the app clock's "now" of the request
         except Exception:  # the kept dashboard stays; the next request tries again
             log.exception("rebuilding the dashboard of %s %s", *key)
         finally:

@@ -35,7 +35,6 @@ from engine.reports.docx_document import write_docx
 from engine.reports.html_page import build_html_report
 from engine.reports.model import build_report
 from engine.reports.xlsx import write_xlsx
-from engine.store.database import utc_now
 from engine.store.events import NotFoundError
 from engine.store.metrics import MetricRow, rollup, window
 from engine.store.queries import instance_statuses, require_plan
@@ -46,6 +45,7 @@ from engine.web.common import (
     Viewer,
     ViewerDep,
     check_csrf,
+    now_of,
     page,
     require_operator,
     state_of,
@@ -70,7 +70,7 @@ async def plans_page(request: Request, viewer: ViewerDep) -> Response:
 
 
 def _dashboard(request: Request, plan: str, period: str | None) -> tuple[Dashboard, bool]:
-    now, store = utc_now(), state_of(request).store
+    now, store = now_of(request), state_of(request).store
     with store.transaction() as session:
         row = _plan(session, plan)
     label = period or current_period(row.year, now, _zone(row))
@@ -112,12 +112,15 @@ async def dashboard_page(request: Request, plan: str, viewer: ViewerDep,
 
 
 def _may_lead(session: Session, request: Request, viewer: Viewer, plan: str) -> None:
-    """Leadership's page: operators, and the plan's issuer or monitor in its directory."""
+    """Leadership's page: operators, a leadership token of the plan's directory, and the
+    plan's issuer or monitor in its directory."""
     if viewer.operator:
         return
     row = _plan(session, plan)
     caller = viewer.caller
     directory = state_of(request).directories.of(session, plan)
+    if caller.role is Role.LEADERSHIP and caller.directory_id == directory:
+        return
     if caller.role is Role.AGENCY and caller.directory_id == directory and \
             caller.agency_id in (row.issuer, row.monitor):
         return
@@ -154,7 +157,7 @@ async def report_download(request: Request, plan: str, fmt: str, viewer: ViewerD
     with state_of(request).store.transaction() as session:
         _may_lead(session, request, viewer, plan)
         row = _plan(session, plan)
-        label = ky or current_period(row.year, utc_now(), _zone(row))
+        label = ky or current_period(row.year, now_of(request), _zone(row))
         try:
             content = _report(session, plan, label, fmt)
         except (PeriodError, ValueError):
@@ -174,14 +177,14 @@ def _report(session: Session, plan: str, label: str, fmt: str) -> bytes:
         return path.read_bytes()
 
 
-def _drill_lines(session: Session, plan: str, *, agency: str | None = None,
+def _drill_lines(session: Session, plan: str, *, now: dt.datetime, agency: str | None = None,
                  task: str | None = None) -> list[tuple[object, str, str]]:
     tasks = {t: title for t, title in session.execute(
         select(TaskRow.id, TaskRow.title).where(TaskRow.plan_id == plan))}
     names = {a.id: a.short or a.name for a in session.scalars(
         select(AgencyRow).where(AgencyRow.plan_id == plan))}
     return [(line, tasks.get(line.task, line.task), names.get(line.agency, line.agency))
-            for line in instance_statuses(session, plan=plan, as_of=utc_now(), agency=agency,
+            for line in instance_statuses(session, plan=plan, as_of=now, agency=agency,
                                           task=task)]
 
 
@@ -193,7 +196,7 @@ def _figure(rows: list[MetricRow], key: str) -> MetricRow:
 async def agency_drill(request: Request, plan: str, agency: str, viewer: ViewerDep,
                        ky: Period = None, lien_ket: str | None = None) -> Response:
     require_operator(viewer)
-    now = utc_now()
+    now = now_of(request)
     with state_of(request).store.transaction() as session:
         row = _plan(session, plan)
         return _agency_page(session, viewer, row, agency,
@@ -206,7 +209,7 @@ async def new_link(request: Request, plan: str, agency: str, viewer: ViewerDep) 
     require_operator(viewer)
     form = await request.form(max_fields=4, max_files=0)
     check_csrf(request, viewer, str(form.get("csrf") or ""))
-    state, now = state_of(request), utc_now()
+    state, now = state_of(request), now_of(request)
     with state.store.transaction() as session:
         row = _plan(session, plan)
         _agency_name(session, plan, agency)  # an unknown agency is a 404, before any token
@@ -237,7 +240,7 @@ def _agency_page(session: Session, viewer: Viewer, row: PlanRow, agency: str, *,
     return page("drill.html.j2", {
         "plan": row, "label": plan_label(row.number, row.title), "period": label,
         "heading": f"Cơ quan: {name}", "figure": figure,
-        "lines": _drill_lines(session, row.id, agency=agency), "agency": agency,
+        "lines": _drill_lines(session, row.id, now=now, agency=agency), "agency": agency,
         "link": link}, viewer=viewer)
 
 
@@ -251,10 +254,10 @@ async def task_drill(request: Request, plan: str, task: str, viewer: ViewerDep,
         if found is None:
             raise PageError(404, "Không tìm thấy nhiệm vụ",
                             f"Kế hoạch «{plan}» không có nhiệm vụ mã «{task}».")
-        label = ky or current_period(row.year, utc_now(), _zone(row))
+        label = ky or current_period(row.year, now_of(request), _zone(row))
         figure = _figure(rollup(session, plan=plan, period=label, by="task",
-                                as_of=utc_now()), task)
-        lines = _drill_lines(session, plan, task=task)
+                                as_of=now_of(request)), task)
+        lines = _drill_lines(session, plan, now=now_of(request), task=task)
     return page("drill.html.j2", {
         "plan": row, "label": plan_label(row.number, row.title), "period": label,
         "heading": f"Nhiệm vụ: {found.title}", "figure": figure, "lines": lines,

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from engine.api.auth import Role
 from engine.core.review import ReviewError
-from engine.store.database import utc_now
 from engine.store.events import NotFoundError
 from engine.store.review import (
     accept_completion,
@@ -40,7 +39,7 @@ from engine.store.review_queue import (
 from engine.store.tables import AgencyRow, PlanRow, TaskRow
 from engine.web.agency_pages import authorize as authorize_instance
 from engine.web.agency_pages import form_of, instance_page, text_of
-from engine.web.common import PageError, Viewer, ViewerDep, check_csrf, page, state_of
+from engine.web.common import PageError, Viewer, ViewerDep, check_csrf, now_of, page, state_of
 from engine.web.paging import PAGE, PAGE_SIZE, choice, pager
 from engine.web.work import plan_label
 
@@ -79,7 +78,7 @@ async def ask_extension(request: Request, instance_id: str, viewer: ViewerDep) -
     values = {"due": text_of(form, "due"), "reason": text_of(form, "reason")}
     problems: dict[str, str] = {}
     due = _day(values["due"], problems, "due", required=True)
-    state, now = state_of(request), utc_now()
+    state, now = state_of(request), now_of(request)
     with state.store.transaction() as session:
         authorize_instance(session, request, viewer, instance_id)
     if due is not None and not problems:
@@ -190,7 +189,7 @@ async def review_completion(request: Request, instance_id: str, verdict: str,
     check_csrf(request, viewer, text_of(form, "csrf"))
     if verdict not in ("chap-nhan", "tra-lai"):
         raise PageError(404, "Không có thao tác này", "Chấp nhận hoặc trả lại báo cáo.")
-    reason, now = text_of(form, "reason"), utc_now()
+    reason, now = text_of(form, "reason"), now_of(request)
 
     def step(session: Session, agency: str | None, plans: set[str]) -> None:
         _own_plan(instance_id.split(":", 1)[0], agency, plans)
@@ -214,7 +213,7 @@ async def decide_request(request: Request, request_id: int, verdict: str,
     due = _day(text_of(form, "due"), problems, "due", required=False)
     if problems:
         return _queue(request, viewer, errors={str(request_id): problems}, status=422)
-    reason, now = text_of(form, "reason"), utc_now()
+    reason, now = text_of(form, "reason"), now_of(request)
 
     def step(session: Session, agency: str | None, plans: set[str]) -> None:
         _own_plan(get_extension(session, request_id).plan, agency, plans)

@@ -114,6 +114,16 @@ def sign_in_url(public_url: str, code: str, *, then: str | None = None) -> str:
     return f"{public_url.rstrip('/')}/dang-nhap?{urlencode(query)}"
 
 
+LEADERSHIP_HOME = "/lanh-dao"
+
+
+def leadership_link(public_url: str, token_id: str, secret: str, *,
+                    expires: dt.datetime) -> str:
+    """A sign-in link of a leadership token, to its list of dashboards."""
+    code = make_code(token_id, secret, purpose="link", expires=expires)
+    return sign_in_url(public_url, code, then=LEADERSHIP_HOME)
+
+
 def instance_path(instance_id: str) -> str:
     return f"/don-vi/viec/{quote(instance_id, safe=':')}"
 
