@@ -96,6 +96,12 @@ class TaskRow(Base):
     removed_in: Mapped[int | None] = mapped_column(Integer)
 
 
+# What a rollup reads of an instance besides its keys: the window's dates, the status
+# columns, the working-day ordinals, the target and progress (and the burn-up's completion day).
+FIGURE_COLUMNS = ("printed_due", "due_date", "due_at", "completed_at", "waived_at", "due_wd",
+                  "completed_wd", "target", "progress", "completed_on")
+
+
 class InstanceRow(Base):
     __tablename__ = "instances"
 
@@ -124,9 +130,14 @@ class InstanceRow(Base):
     original_due_date: Mapped[dt.date | None] = mapped_column(Date)
     original_due_at: Mapped[dt.datetime | None]
 
+    # The rollups' two groupings (engine.store.metrics) read these indexes alone, in key
+    # order: each holds every column a figure needs (FIGURE_COLUMNS), so SQLite groups by
+    # agency, or by task and period, with neither a table lookup per instance nor a sort
+    # (a national plan's dashboard: 0.59 s -> 0.22 s by task and period). They also serve
+    # every lookup by (plan, agency) or (plan, task).
     __table_args__ = (
-        Index("ix_instances_plan_agency", "plan_id", "agency_id"),
-        Index("ix_instances_plan_task", "plan_id", "task_id"),
+        Index("ix_instances_agency_figures", "plan_id", "agency_id", *FIGURE_COLUMNS),
+        Index("ix_instances_task_figures", "plan_id", "task_id", "period", *FIGURE_COLUMNS),
         Index("ix_instances_plan_due", "plan_id", "due_date"),
     )
 
