@@ -205,7 +205,8 @@ def main() -> int:
         baseline = _baseline(url)
         server.should_exit = True  # type: ignore[attr-defined]
     median = statistics.median(warm)
-    print(f"{'PostgreSQL' if args.postgres else 'SQLite'} dashboard page, {PERIOD}: cold {cold:.2f} s, warm median {median:.3f} s "
+    store_name = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"{store_name} dashboard page, {PERIOD}: cold {cold:.2f} s, warm median {median:.3f} s "
           f"(of {len(warm)}), after a completion {changed:.3f} s (new figures shown "
           f"{refreshed:.1f} s later; 0.0: rebuilt in the request); page {len(page) // 1024} KiB")
     print(f"baseline: one year rollup by agency {baseline:.2f} s; cold/baseline "
