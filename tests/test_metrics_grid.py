@@ -11,10 +11,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from engine.store.database import Store
 from engine.store.metrics import MetricRow, end_of_window, rollup, rollup_grid, window
+from engine.store.schema import metadata
 from engine.web.dashboard import build_dashboard
 from tests.test_metrics import play_a_year
 from tests.test_store import HN, PLAN, register
@@ -92,3 +96,13 @@ def test_the_dashboard_shows_the_plain_rollups(played: Store,
                 plain(tx, period, "period", moment), key=lambda r: r["key"])
             lates = [m.median_days_late for _, _, m in board.agencies]
             assert any(lates), period  # the comparison covers real medians
+
+
+def test_registration_leaves_the_schema_the_migrations_build(store: Store) -> None:
+    # On SQLite a first registration builds the covering indexes after its bulk insert.
+    register(store)
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+        indexes = {i["name"] for i in inspect(connection).get_indexes("instances")}
+    assert diff == []
+    assert {"ix_instances_agency_figures", "ix_instances_task_figures"} <= indexes

@@ -102,6 +102,8 @@ class TaskRow(Base):
 FIGURE_COLUMNS = ("printed_due", "due_date", "due_at", "completed_at", "waived_at", "due_wd",
                   "completed_wd", "target", "progress")
 
+FIGURE_INDEXES = ("ix_instances_agency_figures", "ix_instances_task_figures")
+
 
 class InstanceRow(Base):
     __tablename__ = "instances"
