@@ -304,8 +304,10 @@ def _per_key(plan: str, win: Period, as_of: dt.datetime, keys: list[Any], *,
     """One row per key (per combination of `keys`): total, on-time and waived counts, target
     sums, two lateness lists.
 
-    Grouping by one key alone lets SQLite read the rows in key order through the
-    (plan_id, key) index with no sort at all, and PostgreSQL hash them into a few thousand
+    Grouping by the keys alone lets SQLite read the rows in key order from a covering
+    index, (plan_id, agency_id, ...) or (plan_id, task_id, period, ...) with every column
+    read here (engine.store.tables.FIGURE_COLUMNS), with no sort and no table lookup, and
+    PostgreSQL do the same (index-only, where vacuumed) or hash them into a few thousand
     groups; grouping by (key, status, days late) instead meant sorting every instance into
     ~200,000 groups. Each status is a filter, engine.core.status.status_at term by term, written
     to fail on its first test for open instances (the bulk of a big plan). The late

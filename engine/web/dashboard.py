@@ -83,8 +83,8 @@ def build_dashboard(session: Session, *, plan: str, period: str,
     zone = ZoneInfo(row.timezone)
     win = window(row.year, period)
     as_of = now
-    names = {a.id: a.short or a.name for a in session.scalars(
-        select(AgencyRow).where(AgencyRow.plan_id == plan))}
+    names = {a: short or name for a, short, name in session.execute(
+        select(AgencyRow.id, AgencyRow.short, AgencyRow.name).where(AgencyRow.plan_id == plan))}
     tasks = {t: title for t, title in session.execute(
         select(TaskRow.id, TaskRow.title).where(TaskRow.plan_id == plan))}
     by_agency = rollup_grid(session, plan=plan, period=period, by=("agency",), as_of=as_of)
