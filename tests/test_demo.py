@@ -39,6 +39,8 @@ def test_the_demo_plays_the_year_and_says_where_everything_is(demo: tuple[Path, 
                  "morning sweeps", "Kết quả thực hiện", "Hoàn thành đúng hạn"):
         assert line in output
     assert (folder / "kehoach.db").is_file()
+    # The periods are named as the reports name them, not by their labels.
+    assert "Quý I" in output and "2024-Q1" not in output
     assert "0 refused" in output  # every agency call was accepted by the API
     # Some agencies ask for time and the issuer decides; the standing unit returns reports.
     assert ("8 requests for more time (6 approved, 2 refused); 10 reports returned by the "

@@ -302,6 +302,7 @@ def _label(year: int, day: dt.date) -> str:
 def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
                    seconds: float, serving: bool) -> None:
     from engine.core.status import STATUS_LABELS_VI, Status
+    from engine.reports.vietnamese import capital, period_name
 
     plan = stats["plan"]
     table = Table(title=f"Kết quả thực hiện: {plan.title}")
@@ -311,7 +312,7 @@ def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
     table.add_column("Tỷ lệ hoàn thành", justify="right")
     for report in stats["reports"]:
         counts = report["totals"]
-        table.add_row(report["period"], *[str(counts[s.value]) for s in Status],
+        table.add_row(capital(period_name(report["period"])), *[str(counts[s.value]) for s in Status],
                       report["completion"])
     out.print(table)
     out.print(f"\n[bold]{plan.number or plan.id}[/] played in {seconds:.0f} s: "
