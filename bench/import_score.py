@@ -70,7 +70,7 @@ def import_draft(document: Path, *, year: int) -> Draft:
     text, tables = read_document(document)
     directory = own_directory(text, year=year)
     return build_draft(tables, text=text, directory=directory, directory_ref="x.yaml",
-                       year=year)
+                       year=year, drafted=True)
 
 
 def score_document(document: Path) -> Score:

@@ -85,7 +85,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         base = args.output.parent if args.output else Path.cwd()
         ref = Path(os.path.relpath(args.directory.resolve(), base.resolve())).as_posix()
     draft = build_draft(tables, text=text, directory=directory, directory_ref=ref,
-                        year=args.year)
+                        year=args.year, drafted=args.directory is None)
     console = out if args.output else err
     _write(args.output, draft.to_yaml(origin=args.doc.name))
     if args.directory is None:

@@ -14,7 +14,7 @@ __all__ = ["Draft", "build_draft", "find_tables_in_text"]
 
 
 def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
-                directory_ref: str, year: int | None = None) -> Draft:
+                directory_ref: str, year: int | None = None, drafted: bool = False) -> Draft:
     """A draft spec from a document's task tables.
 
     Args:
@@ -23,16 +23,19 @@ def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
         directory: the agency directory to match names against.
         directory_ref: the directory as the spec names it (relative to the draft file).
         year: the plan year; read from the document when None.
+        drafted: whether `directory` was drafted from the document itself (its names are
+            then all new, and only guesses about them are flagged).
 
     Returns:
         The draft; `Draft.to_yaml()` writes it with a comment on every uncertain field.
     """
     header = read_header(text, directory=directory, directory_ref=directory_ref, year=year)
-    context = ImportContext(year=int(header.data["year"]), vocab=Vocabulary.of(directory))
+    context = ImportContext(year=int(header.data["year"]), vocab=Vocabulary.of(directory),
+                            drafted=drafted)
     tasks = draft_tasks(tables, context=context)
     skipped = [note for table in tables for note in table.skipped]
     proposed = collect_proposals(tasks)
     monitor = context.vocab.proposal(str(header.data["monitor"]))
     if monitor is not None and monitor.id not in {p.id for p in proposed}:
         proposed.append(monitor)  # named only as the monitor: it must be in the directory too
-    return Draft(header.data, tasks, header.doubts, proposed, skipped)
+    return Draft(header.data, tasks, header.doubts, proposed, skipped, drafted=drafted)

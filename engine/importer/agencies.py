@@ -52,6 +52,7 @@ class Match:
     ref: str | None
     score: float = 0.0
     vague: bool = False
+    joined: bool = False  # an unknown name read across separators (or a piece without head)
 
     @property
     def fuzzy(self) -> bool:
@@ -84,19 +85,25 @@ class AgencyCell:
                 seen.setdefault(m.ref)
         return tuple(seen)
 
-    def doubts(self) -> list[str]:
-        """Why this cell needs a look: fuzzy matches, new agencies, vague phrases."""
-        out = [f"{m.text!r} read as {m.ref} (fuzzy, {m.score:.0f}%)"
-               for m in self.matches if m.fuzzy and m.ref not in self._new_ids]
-        out += [f"{p.name!r} is not in the directory: proposed as new agency {p.id}"
-                for p in self.proposed]
+    def doubts(self, *, drafted: bool = False) -> list[str]:
+        """Why this cell needs a look: fuzzy matches, names split or joined by guess, vague
+        phrases, and (unless the directory is `drafted` from the plan itself, where every
+        entry carries its own CHECK) names the directory lacks."""
+        names = {p.id: p.name for p in self.proposed}
+        out = [f"{m.text!r} read as {m.ref}{_named(names.get(m.ref or ''))} (fuzzy match, "
+               f"{m.score:.0f}%)" for m in self.matches if m.fuzzy]
+        out += [f"{m.text.replace(chr(0x2060), '')!r}: where one name ends and the next "
+                "begins was guessed" for m in self.matches if m.joined]
+        if not drafted:
+            out += [f"{p.name!r} is not in the directory: proposed as new agency {p.id}"
+                    for p in self.proposed]
         out += [f"{m.text!r} names no agency in particular: left out" for m in self.matches
                 if m.vague]
         return out
 
-    @property
-    def _new_ids(self) -> set[str]:
-        return {p.id for p in self.proposed}
+
+def _named(name: str | None) -> str:
+    return f" ({name})" if name else ""
 
 
 @dataclass
@@ -187,7 +194,7 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
             name = m.text.replace("\u2060", "").strip()
             new = ProposedAgency(slugify(name, max_words=8), name, _guess_kind(name))
             proposed.append(new)
-            matches[i] = Match(m.text, new.id, 0.0)
+            matches[i] = Match(m.text, new.id, 100.0, joined=m.joined)
     return AgencyCell(tuple(matches), tuple(dict.fromkeys(proposed)))
 
 
@@ -209,17 +216,20 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
             found = _lookup(text, prefixes[start], vocab)
             if found is None and end - start > 1 and not _one_unknown(pieces[start:end]):
                 continue
-            value, match = _value(text, found, end - start)
+            value, match = _value(text, found, end - start, alone=len(pieces) == 1)
             options.append((best[start][0] + value, [*best[start][1], match]))
         best.append(max(options, key=lambda option: option[0]))
     return _glue_unmatched(best[-1][1], vocab)
 
 
-def _value(text: str, found: tuple[str, float] | None, width: int) -> tuple[float, Match]:
+def _value(text: str, found: tuple[str, float] | None, width: int, *, alone: bool
+           ) -> tuple[float, Match]:
     if found is None:
         # An unknown piece without a head word is worth less alone than inside its name.
         value = 0.0 if _HEAD.match(text) or width > 1 else -1.0
-        return value, Match(text, None, 0.0, vague=bool(_VAGUE.search(fold_name(text))))
+        vague = bool(_VAGUE.search(fold_name(text)))
+        joined = not vague and (width > 1 or (not alone and not _HEAD.match(text)))
+        return value, Match(text, None, 0.0, vague=vague, joined=joined)
     # Exact names beat a fuzzy reading of a longer span that swallows a separator.
     weight = 1.0 if found[1] >= 100 else (found[1] - 80.0) / 20.0
     return 1000.0 * width * weight - 100.0, Match(text, found[0], found[1])
@@ -285,7 +295,8 @@ def _glue_unmatched(matches: list[Match], vocab: Vocabulary) -> list[Match]:
         if (prev is not None and m.ref is None and not prev.vague and not m.vague
                 and m.text[:1].islower() and len(m.text.split()) <= 3):
             text = f"{prev.text}, {m.text}"
-            out[-1] = Match(text, prev.ref, min(prev.score, 85.0) if prev.ref else 0.0)
+            out[-1] = Match(text, prev.ref, min(prev.score, 85.0) if prev.ref else 0.0,
+                            joined=prev.ref is None)
             out[-1:] = _split_levels(out[-1], vocab)
         else:
             out.append(m)
@@ -314,20 +325,3 @@ def _guess_kind(name: str) -> str:
     if key.startswith("uy ban nhan dan cac") or _PLURAL.match(name):
         return "collective"
     return next((kind for head, kind in _KINDS if key.startswith(head)), "other")
-
-
-_ROLE_NOTE = re.compile(r"\s*\((?:cơ quan |đơn vị )?(?:chủ trì|thường trực)\)", re.I)
-_LEAD_THEN_COORDINATORS = re.compile(
-    r"^(?P<lead>.+?)\s+chủ trì\s*[,;]?\s*(?:và\s+)?(?:phối hợp(?:\s+với)?|cùng(?:\s+với)?)"
-    r"\s+(?P<coordinators>.+)$", re.I | re.S)
-
-
-def split_roles(cell: str) -> tuple[str, str, bool]:
-    """A lead cell that names its coordinators too ("Phòng A chủ trì, phối hợp với Phòng
-    B"): the lead part, the coordinators part, and whether it was split. "(chủ trì)"
-    after a name is dropped."""
-    text = _ROLE_NOTE.sub("", cell)
-    found = _LEAD_THEN_COORDINATORS.match(text.strip())
-    if found is None:
-        return text, "", False
-    return found["lead"], found["coordinators"], True

@@ -10,9 +10,10 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies, split_roles
+from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies
 from engine.importer.deadlines import read_deadline
 from engine.importer.emit import comment_lines, render_mapping, render_sequence
+from engine.importer.roles import split_roles
 from engine.importer.table import EXTRA, Row, TaskTable
 from engine.importer.targets import read_target
 from engine.importer.text import ascii_fold, one_line, slugify
@@ -74,6 +75,7 @@ class Draft:
     header_doubts: dict[str, list[str]] = field(default_factory=dict)
     proposed: list[ProposedAgency] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    drafted: bool = False  # the directory was drafted from the plan, not given
 
     def counts(self) -> dict[str, int]:
         """What was read and what was flagged: tasks, distinct agencies, deadlines."""
@@ -84,7 +86,8 @@ class Draft:
                 refs = set(getattr(t, name))
                 agencies |= refs
                 flagged |= {r for r in refs for why in t.doubts.get(name, ()) if r in why}
-        flagged |= {p.id for p in self.proposed}
+        if not self.drafted:  # a drafted directory carries its own CHECK on each entry
+            flagged |= {p.id for p in self.proposed}
         return {"tasks": len(self.tasks), "tasks_flagged": sum(bool(t.doubts) for t in self.tasks),
                 "agencies": len(agencies), "agencies_flagged": len(flagged & agencies),
                 "deadlines": sum(bool(t.due) for t in self.tasks),
@@ -121,9 +124,11 @@ def _summary_notes(draft: Draft) -> list[str]:
     doubtful = sum(len(t.doubts) for t in draft.tasks)
     notes = [f"{len(draft.tasks)} tasks, {total} fields: {total - doubtful} certain, "
              f"{doubtful} to check."]
-    if draft.proposed:
-        notes.append("Agencies not in the directory (add them before validating): " +
-                     ", ".join(f"{p.id} ({p.name})" for p in draft.proposed))
+    named = ", ".join(f"{p.id} ({p.name})" for p in draft.proposed)
+    if draft.proposed and draft.drafted:
+        notes.append(f"Agencies named in the plan, drafted into the directory with it: {named}")
+    elif draft.proposed:
+        notes.append(f"Agencies not in the directory (add them before validating): {named}")
     return notes + [f"skipped {s}" for s in draft.skipped]
 
 
@@ -133,6 +138,7 @@ class ImportContext:
 
     year: int
     vocab: Vocabulary
+    drafted: bool = False  # the directory is drafted from the plan: new names are expected
 
 
 def draft_tasks(tables: Sequence[TaskTable], *, context: ImportContext) -> list[DraftTask]:
@@ -158,7 +164,7 @@ def _tasks_of(row: Row, label: str, context: ImportContext) -> list[DraftTask]:
     ident = f"{prefix}-{_task_id(row.get('title'))}" if prefix else _task_id(row.get("title"))
     task = DraftTask(id=ident, title=one_line(row.get("title")),
                      lead=(), due="", where=row.where, source=_source(row, label))
-    _read_agency_fields(task, row, context.vocab)
+    _read_agency_fields(task, row, context)
     _read_other_fields(task, row)
     for name in row.inherited:
         if name not in row.spanned:
@@ -198,29 +204,32 @@ def _task_id(title: str) -> str:
     return "-".join(words[:5]) or "nhiem-vu"
 
 
-def _read_agency_fields(task: DraftTask, row: Row, vocab: Vocabulary) -> None:
-    lead_text, more, split = split_roles(row.get("lead"))
-    if split:
-        why = "the lead cell names coordinators too ('... chủ trì, phối hợp với ...'): split"
+def _read_agency_fields(task: DraftTask, row: Row, context: ImportContext) -> None:
+    vocab, drafted = context.vocab, context.drafted
+    roles = split_roles(row.get("lead"))
+    lead_text = roles.lead
+    if roles.split:
+        why = (f"the lead cell {one_line(row.get('lead'))!r} names coordinators too: read "
+               f"as lead {one_line(roles.lead)!r}, coordinators {one_line(roles.coordinators)!r}")
         task.doubt("lead", why)
         task.doubt("coordinators", why)
         row = replace(row, cells={**row.cells, "lead": lead_text, "coordinators": "; ".join(
-            c for c in (more, row.get("coordinators")) if c)})
+            c for c in (roles.coordinators, row.get("coordinators")) if c)})
     lead = read_agencies(lead_text, vocab)
     task.lead = lead.refs
-    for reason in lead.doubts():
+    for reason in lead.doubts(drafted=drafted):
         task.doubt("lead", reason)
     if not task.lead:
         task.doubt("lead", "no lead agency in the row: fill it in")
     if row.get("coordinators"):
         coordinators = read_agencies(row.get("coordinators"), vocab)
         task.coordinators = tuple(r for r in coordinators.refs if r not in task.lead)
-        for reason in coordinators.doubts():
+        for reason in coordinators.doubts(drafted=drafted):
             task.doubt("coordinators", reason)
     if row.get("media"):
         media = read_agencies(row.get("media"), vocab)
         task.media = media.refs
-        for reason in media.doubts():
+        for reason in media.doubts(drafted=drafted):
             task.doubt("media", reason)
     task.proposed = (*lead.proposed, *_proposed(row, "coordinators", vocab),
                      *_proposed(row, "media", vocab))
