@@ -3,11 +3,15 @@ does not (so that a flag means something)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from engine.cli.main import main
 from engine.importer.agencies import Vocabulary, read_agencies
 from engine.importer.own_directory import own_directory
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 PLAN_TEXT = "SỞ Y TẾ TỈNH QUẢNG NINH\nQuảng Ninh, ngày 08 tháng 01 năm 2026\n"
 
 
@@ -34,3 +38,65 @@ def test_a_near_match_names_what_it_was_read_as(drafted):
     assert cell.refs == ("bo-tai-chinh",)
     (doubt,) = cell.doubts(drafted=True)
     assert "bo-tai-chinh (Bộ Tài chính)" in doubt and "fuzzy" in doubt
+
+
+FLAT = """KẾ HOẠCH
+Thử nghiệm năm 2026
+
+TT
+Nội dung
+Đơn vị chủ trì
+Đơn vị phối hợp
+Thời gian
+Ghi chú
+1
+Rà soát thủ tục hành chính
+Sở Nội vụ
+Sở Tư pháp
+Quý II/2026
+Chuyển tiếp
+2
+Kiểm tra công tác văn thư
+Sở Nội vụ
+Tháng 9/2026
+3
+Báo cáo kết quả thực hiện
+Sở Y tế
+Sở Tài chính
+Tháng 12/2026
+Giao Sở Nội vụ theo dõi, đôn đốc các đơn vị thực hiện.
+
+Nơi nhận:
+"""
+
+
+def _flat_rows():
+    from engine.importer.layouts import find_tables_in_export
+
+    (table,) = find_tables_in_export(FLAT)
+    return table.rows
+
+
+def test_the_sentence_after_a_flattened_table_is_not_its_last_row():
+    last = _flat_rows()[-1]
+    assert (last.get("lead"), last.get("coordinators"), last.get("due"), last.get("note")) == \
+        ("Sở Y tế", "Sở Tài chính", "Tháng 12/2026", "")
+    assert last.guessed == ()
+
+
+def test_a_flattened_row_with_a_blank_cell_is_read_in_column_order_and_flagged():
+    rows = _flat_rows()
+    assert rows[0].guessed == ()  # as many lines as columns: nothing guessed
+    assert (rows[1].get("lead"), rows[1].get("coordinators")) == ("Sở Nội vụ", "")
+    assert {role for role, _ in rows[1].guessed} == {"lead", "coordinators"}
+    assert [r.where for r in rows] == ["line 10", "line 16", "line 20"]  # the number lines
+
+
+def test_a_cell_merged_down_over_rows_is_flagged_on_the_rows_it_fills(tmp_path):
+    assert main(["import", str(FIXTURES / "tinh-du-thao-2026.docx"), "-o",
+                 str(tmp_path / "d.yaml")]) == 0
+    draft = (tmp_path / "d.yaml").read_text("utf-8")
+    first, second = draft.split("- id: ")[1:3]
+    assert "merged down" not in first  # the row the cell starts in
+    assert "# CHECK: the cell is merged down from the row above: taken from it\n    lead:" \
+        in second

@@ -18,7 +18,7 @@ from engine.cli.main import EXIT_OK, err, out, require_database, write_output
 from engine.core.errors import Location, SpecError
 from engine.core.spec import PlanSpec
 from engine.importer import Draft, build_draft
-from engine.importer.draft import proposals_yaml
+from engine.importer.draft import counted, proposals_yaml
 from engine.importer.header import plan_year_hint
 from engine.importer.layouts import find_tables_in_export
 from engine.importer.own_directory import directory_yaml, own_directory
@@ -90,12 +90,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     _write(args.output, draft.to_yaml(origin=args.doc.name))
     if args.directory is None:
         _write(own, directory_yaml(directory, draft.proposed))
-        console.print(f"wrote directory {own}: the issuer and {len(draft.proposed)} agencies "
-                      "named in the plan, each marked '# CHECK:'")
+        console.print(f"wrote directory {own}: the issuer and "
+                      f"{counted(len(draft.proposed), 'agency')} named in the plan, each "
+                      "marked '# CHECK:'")
     elif draft.proposed and args.output:
         extra = args.output.with_suffix(".new-agencies.yaml")
         _write(extra, proposals_yaml(draft.proposed))
-        console.print(f"{len(draft.proposed)} agencies not in the directory: see {extra}")
+        console.print(f"{counted(len(draft.proposed), 'agency')} not in the directory: see "
+                      f"{extra}")
     _print_summary(draft, tables, console)
     return EXIT_OK
 
@@ -163,13 +165,16 @@ def _print_summary(draft: Draft, tables: list[TaskTable], console: Console) -> N
     total = sum(len(t.fields()) for t in draft.tasks)
     doubtful = sum(len(t.doubts) for t in draft.tasks)
     rows = sum(len(t.rows) for t in tables)
-    console.print(f"{len(tables)} table(s), {rows} rows found, {len(draft.tasks)} tasks; "
-                  f"{total} fields: {total - doubtful} certain, {doubtful} to check "
-                  "(marked '# CHECK:' in the draft)")
-    counts = draft.counts()
-    console.print("read {tasks} tasks, {agencies} agencies, {deadlines} deadlines; flagged "
-                  "{tasks_flagged} tasks, {agencies_flagged} agencies, {deadlines_flagged} "
-                  "deadlines".format(**counts))
+    console.print(f"{counted(len(tables), 'table')}, {counted(rows, 'row')} found, "
+                  f"{counted(len(draft.tasks), 'task')}; {counted(total, 'field')}: "
+                  f"{total - doubtful} certain, {doubtful} to check (marked '# CHECK:' in the "
+                  "draft)")
+    n = draft.counts()
+    console.print(f"read {counted(n['tasks'], 'task')}, {counted(n['agencies'], 'agency')}, "
+                  f"{counted(n['deadlines'], 'deadline')}; flagged "
+                  f"{counted(n['tasks_flagged'], 'task')}, "
+                  f"{counted(n['agencies_flagged'], 'agency')}, "
+                  f"{counted(n['deadlines_flagged'], 'deadline')}")
 
 
 def open_at_year_end(spec: PlanSpec) -> list[tuple[str, str, str]]:

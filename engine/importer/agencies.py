@@ -249,6 +249,9 @@ def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | No
     return found
 
 
+AGENCY_HEAD = _HEAD  # for readers that must tell an agency line from a wrapped task text
+
+
 def _one_unknown(pieces: Sequence[str]) -> bool:
     """Whether pieces read as one unknown name: a head word first, none after ("Sở Văn
     hóa", "Thể thao", "Du lịch"; "Vụ Phổ biến", "giáo dục pháp luật"), and no later piece

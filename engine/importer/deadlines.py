@@ -65,9 +65,8 @@ def read_deadline(cell: str, *, year: int) -> Deadline:
     if not text:
         return Deadline("", (f"Trong năm {year}",), False,
                         "blank deadline cell: the plan year is assumed")
-    ranged = _month_range(text, year)
-    if ranged is not None:
-        return _checked(ranged, year)
+    # The engine reads month spans ("Tháng 01-3/2026") itself: the printed phrase is kept,
+    # unflagged, rather than rewritten as its last month.
     if _parses(text, year):
         return _checked(Deadline(text, (text,)), year)
     for reader in _READERS:
@@ -110,8 +109,9 @@ def _every_year_after(text: str, year: int) -> Deadline | None:
     for pattern in _EVERY_YEAR_AFTER:
         found = pattern.match(text)
         if found and _parses(found["head"], year):
-            return Deadline(text, (found["head"],), True,
-                            "repeats every year after: this plan covers its own year only")
+            return Deadline(text, (found["head"],), False,
+                            "read in part: the cell repeats every year after, this plan "
+                            "covers its own year only")
     return None
 
 
