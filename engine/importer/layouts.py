@@ -28,8 +28,12 @@ def pipes_to_tabs(text: str) -> str:
 
 def find_tables_in_export(text: str) -> list[TaskTable]:
     """Task tables of a text export in any shape: tab-, pipe- or Markdown-separated rows,
-    or, when there are none, one cell per line."""
+    cells between lone "|" lines, or, when there are none, one cell per line."""
+    from engine.importer.barred import find_barred_tables, looks_barred
     from engine.importer.flat import find_flattened_tables
     from engine.importer.table import find_tables_in_text
 
-    return find_tables_in_text(pipes_to_tabs(text)) or find_flattened_tables(text)
+    found = find_tables_in_text(pipes_to_tabs(text))
+    if not found and looks_barred(text):
+        found = find_barred_tables(text)
+    return found or find_flattened_tables(text)

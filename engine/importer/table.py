@@ -15,6 +15,8 @@ _HEADER_RULES: tuple[tuple[str, str], ...] = (
     ("other", r"^nguon\b"),  # "Nguồn kinh phí" names a source, not an amount
     ("budget", r"kinh phi|du toan|budget"),
     ("media", r"truyen thong|bao chi"),
+    # "Nội dung thực hiện" names the task, not who carries it out.
+    ("title", r"^(?:noi dung|nhiem vu|ten nhiem vu|cong viec)\b(?!.*(?:chu tri|phoi hop))"),
     ("coordinators", r"phoi hop"),
     ("due", r"thoi gian|thoi han|hoan thanh|tien do|thoi diem|deadline"),
     ("result", r"ket qua|san pham"),

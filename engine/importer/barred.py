@@ -1,0 +1,138 @@
+"""Task tables exported with each cell between lines holding only "|" (the text export of
+legal-document sites): a cell may take several lines, an empty cell leaves two bar lines
+in a row, a row ends with a bar line of its own, header cells are in **bold**. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from engine.importer.table import TaskTable, map_header, tables_from_rows
+
+_BAR = "|"
+_MARKUP = re.compile(r"\*{1,3}([^*]*)\*{1,3}|\[\d{1,2}\]")
+_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,2})*[.)]?$")
+_SECTION = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
+_BULLET = re.compile(r"^[-+•]\s")
+
+
+@dataclass
+class _Segment:
+    text: str
+    line: int  # where it starts (0-based)
+
+
+@dataclass
+class _Row:
+    cells: list[str] = field(default_factory=list)
+    line: int = 0
+
+
+def looks_barred(text: str) -> bool:
+    """Whether the text holds a table in this shape (many lines of a lone "|")."""
+    return sum(line.strip() == _BAR for line in text.splitlines()) >= 8
+
+
+def find_barred_tables(text: str) -> list[TaskTable]:
+    """The task tables of a text whose cells stand between lone "|" lines."""
+    lines = [line.strip() for line in text.splitlines()]
+    tables: list[TaskTable] = []
+    i = 0
+    while i < len(lines):
+        if lines[i] != _BAR:
+            i += 1
+            continue
+        segments, end = _segments(lines, i)
+        table = _table(segments, lines, i)
+        if table is not None and table.rows:
+            tables.append(table)
+        i = max(end, i + 1)
+    return tables
+
+
+def _segments(lines: Sequence[str], start: int) -> tuple[list[_Segment], int]:
+    """The cells between bar lines from `start`, up to the end of the barred block: the
+    bar after which text follows once a row is complete is decided later; here a block
+    ends at a blank line after a bar or at the end of the text."""
+    segments: list[_Segment] = []
+    k = start + 1
+    body: list[str] = []
+    first = k
+    while k < len(lines):
+        line = lines[k]
+        if line == _BAR:
+            segments.append(_Segment(_cell_text(body), first))
+            body, first = [], k + 1
+        elif not line and not body:
+            break  # the text after the table
+        else:
+            body.append(line)
+        k += 1
+    return segments, k  # lines after the last bar are no cell: the text after the table
+
+
+def _cell_text(lines: Sequence[str]) -> str:
+    """A cell's lines: wrapped lines joined, a list item ("- Bộ Xây dựng;") kept on its own."""
+    text = ""
+    for line in lines:
+        bare = _MARKUP.sub(lambda m: m.group(1) or "", line).strip()
+        if not bare:
+            continue
+        text += ("\n" if text and _BULLET.match(bare) else " " if text else "") + bare
+    return text.strip()
+
+
+def _table(segments: list[_Segment], lines: Sequence[str], start: int) -> TaskTable | None:
+    width = next((k for k, s in enumerate(segments) if not s.text), len(segments))
+    header = [s.text for s in segments[:width]]
+    if width < 3 or map_header(header) is None:
+        return None
+    rows = _rows(segments[width + 1:], width)
+    grid: list[list[str | None]] = [list(header)]
+    places = [f"line {start + 1}"]
+    for row in rows:
+        grid.append(_aligned(row.cells, width))
+        places.append(f"line {row.line + 1}")
+    caption = " / ".join(line for line in lines[max(0, start - 8):start] if line)
+    return tables_from_rows(grid, caption=caption, where=f"line {start + 1}", places=places)
+
+
+def _rows(segments: Sequence[_Segment], width: int) -> list[_Row]:
+    """Segments grouped into rows: an empty segment ends a row when the next one starts a
+    row (a number, a section mark) or the row is full, or the row is a section."""
+    rows: list[_Row] = []
+    current = _Row(line=segments[0].line) if segments else _Row()
+    for k, segment in enumerate(segments):
+        following = segments[k + 1].text if k + 1 < len(segments) else ""
+        ends = not segment.text and current.cells and (
+            _starts_row(following) or len(current.cells) >= width
+            or (_SECTION.match(current.cells[0]) is not None and len(current.cells) >= 2))
+        if ends:
+            rows.append(current)
+            current = _Row(line=segments[k + 1].line if k + 1 < len(segments) else 0)
+        elif segment.text or current.cells:
+            if not current.cells:
+                current.line = segment.line
+            current.cells.append(segment.text)
+    if any(current.cells):
+        rows.append(current)
+    return rows
+
+
+def _starts_row(text: str) -> bool:
+    return bool(_NUMBER.match(text) or _SECTION.match(text))
+
+
+def _aligned(cells: list[str], width: int) -> list[str | None]:
+    """A row's cells under the header's columns. A row of fewer cells whose first is no
+    number is a sub-row of the row above: the cells it lacks are the leading ones, merged
+    down from above (None, as a merged cell of a .docx)."""
+    while len(cells) > width and not cells[-1]:
+        cells = cells[:-1]
+    if len(cells) >= width or not cells:
+        return list(cells)
+    if _starts_row(cells[0]) or len(cells) == 1:
+        return [*cells, *[""] * (width - len(cells))]
+    return [*[None] * (width - len(cells)), *cells]

@@ -1,0 +1,55 @@
+"""Text exports whose cells stand between lines holding only "|" (as legal-document sites
+export tables): bold header cells over two lines, empty cells, section rows, sub-rows."""
+
+from __future__ import annotations
+
+from engine.importer.layouts import find_tables_in_export
+
+
+def _barred(*rows: list[str]) -> str:
+    lines = ["PHỤ LỤC", "*(Kèm theo Kế hoạch số 5/KH-UBND)*"]
+    for row in rows:
+        for cell in row:
+            lines += ["|", *([cell] if cell else [])]
+        lines.append("|")
+    return "\n".join(lines) + "\n"
+
+
+HEADER = ["**TT**", "**Nội dung thực\nhiện**", "**Cơ quan chủ trì**", "**Cơ quan phối hợp**",
+          "**Thời gian hoàn\nthành**"]
+TEXT = _barred(
+    HEADER,
+    ["**I**", "**TUYÊN TRUYỀN, PHỔ BIẾN**"],
+    ["1", "Tổ chức hội nghị quán triệt\ncho cán bộ chủ chốt", "Sở Nội vụ",
+     "- Sở Tư pháp;\n- Sở Tài chính.", "Quý IV/2025"],
+    ["2", "Biên soạn tài liệu hướng dẫn", "Sở Tư pháp", "", "Tháng 12/2025"],
+    ["3", "Kiểm tra việc thực hiện", "Sở Nội vụ", "Các sở, ban, ngành", "Năm 2026"],
+)
+
+
+def test_cells_between_bar_lines_read_as_a_table_with_sections_and_empty_cells():
+    (table,) = find_tables_in_export(TEXT)
+    assert table.columns == ("number", "title", "lead", "coordinators", "due")
+    rows = [(r.section, r.number, r.get("title"), r.get("lead"), r.get("coordinators"),
+             r.get("due")) for r in table.rows]
+    assert rows == [
+        ("I TUYÊN TRUYỀN, PHỔ BIẾN", "1", "Tổ chức hội nghị quán triệt cho cán bộ chủ chốt",
+         "Sở Nội vụ", "- Sở Tư pháp;\n- Sở Tài chính.", "Quý IV/2025"),
+        ("I TUYÊN TRUYỀN, PHỔ BIẾN", "2", "Biên soạn tài liệu hướng dẫn", "Sở Tư pháp", "",
+         "Tháng 12/2025"),
+        ("I TUYÊN TRUYỀN, PHỔ BIẾN", "3", "Kiểm tra việc thực hiện", "Sở Nội vụ",
+         "Các sở, ban, ngành", "Năm 2026"),
+    ]
+
+
+def test_a_sub_row_without_its_own_number_takes_the_leading_cells_from_above():
+    header = ["**STT**", "**Cơ quan chủ trì**", "**Nội dung nhiệm vụ**", "**Thời hạn**"]
+    text = _barred(header, ["1", "Sở Nội vụ", "Xây dựng đề án", "Quý II/2026"],
+                   ["Triển khai đề án", "Quý IV/2026"],
+                   ["2", "Sở Y tế", "Báo cáo", "Tháng 12/2026"])
+    (table,) = find_tables_in_export(text)
+    second = table.rows[1]
+    assert (second.get("title"), second.get("due")) == ("Triển khai đề án", "Quý IV/2026")
+    assert second.get("lead") == "Sở Nội vụ" and second.spanned == ("number", "lead")
+    assert [r.get("title") for r in table.rows] == ["Xây dựng đề án", "Triển khai đề án",
+                                                    "Báo cáo"]
