@@ -22,6 +22,10 @@ _WEAK = re.compile(r"(\s*,\s*|\s+-\s+|\s+v[aà]\s+)", re.I)
 # "Văn phòng HĐND và UBND phường" is one office: its "và" is no separator (a word joiner
 # around it hides it from _WEAK).
 _JOINED = re.compile(r"(HĐND|Hội đồng nhân dân)\s+và\s+(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)")
+# "Các bộ, ngành, địa phương" names two collectives: the ministries and the provinces.
+_LOCALITIES = re.compile(r"((?:các\s+)?bộ,\s*(?:cơ quan\s+ngang\s+bộ|ngành)(?:\s+trung\s+ương)?)"
+                         r"\s*(?:,|và|,\s*và)\s*(?:các\s+)?địa\s+phương\b", re.I)
+_PROVINCES = "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"
 _LIST_LABEL = re.compile(r"^(?P<label>[^:]{2,40}):\s*(?P<rest>.*)$", re.S)
 # Labels that introduce a list without being part of each name ("Các đơn vị: A, B").
 _GENERIC_LABELS = {"don vi", "co quan", "co quan don vi", "gom", "bao gom", "nhu", "cu the"}
@@ -152,6 +156,11 @@ class Vocabulary:
             return None  # "Các Sở GDĐT" is every province's department, not one of them
         return outside
 
+    def collective(self, ref: str) -> bool:
+        """Whether `ref` names many bodies (a group, "Các bộ, ngành"), not one."""
+        kind = self.kinds.get(ref) or (self.outside.kinds.get(ref) if self.outside else None)
+        return ref.startswith(GROUP_PREFIX) or kind == "collective"
+
     def proposal(self, ref: str) -> ProposedAgency | None:
         """The body `ref` names if it is known only outside the directory."""
         if ref in self.kinds or ref.startswith(GROUP_PREFIX) or self.outside is None:
@@ -181,7 +190,8 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
         The matches in cell order and the agencies to propose for the directory.
     """
     matches: list[Match] = []
-    for chunk in _STRONG.split(_JOINED.sub("\\1 \u2060và\u2060 \\2", strip_markup(cell))):
+    text = _LOCALITIES.sub(rf"\1; {_PROVINCES}", strip_markup(cell))
+    for chunk in _STRONG.split(_JOINED.sub("\\1 \u2060và\u2060 \\2", text)):
         chunk = chunk.strip(" .-")
         if chunk:
             matches.extend(_read_chunk(chunk, vocab))
@@ -237,6 +247,11 @@ def _value(text: str, found: tuple[str, float] | None, width: int, *, alone: boo
 
 def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | None:
     found = vocab.lookup(text)
+    if found is None and fold_name(text) == "dia phuong":
+        # "Các địa phương" of a Government or ministry plan are the provinces; of a
+        # province's plan, its communes: read as the provinces, below 100 to be checked.
+        provinces = vocab.lookup(_PROVINCES)
+        return (provinces[0], min(provinces[1], 90.0)) if provinces else None
     if found is None and _RELEVANT.search(text):
         # "Các sở, ngành liên quan": the relevant members of a known group, so the group,
         # scored below 100 so that the draft asks whether all of it is meant.

@@ -252,7 +252,10 @@ def _read_agency_fields(task: DraftTask, row: Row, context: ImportContext) -> No
         task.doubt("lead", "no lead agency in the row: fill it in")
     if row.get("coordinators"):
         coordinators = read_agencies(row.get("coordinators"), vocab)
-        task.coordinators = tuple(r for r in coordinators.refs if r not in task.lead)
+        # A body that leads is not its own coordinator; a collective may be both (each
+        # ministry leads its own part and works with the others on theirs).
+        task.coordinators = tuple(r for r in coordinators.refs
+                                  if r not in task.lead or vocab.collective(r))
         for reason in coordinators.doubts(drafted=drafted):
             task.doubt("coordinators", reason)
     if row.get("media"):

@@ -7,6 +7,7 @@ import re
 
 from engine.importer.table import TaskTable
 
+_BOLD = re.compile(r"\*{1,3}([^*]+)\*{1,3}")  # Markdown emphasis: "**I**" is the section "I"
 _RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 
 
@@ -22,7 +23,8 @@ def pipes_to_tabs(text: str) -> str:
             out.append("")
         else:
             cells = bare.replace("\\|", "\x00").removeprefix("|").removesuffix("|").split("|")
-            out.append("\t".join(c.strip().replace("\x00", "|") for c in cells))
+            out.append("\t".join(_BOLD.sub(r"\1", c.strip()).replace("\x00", "|")
+                                 for c in cells))
     return "\n".join(out)
 
 

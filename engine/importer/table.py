@@ -89,11 +89,33 @@ def map_header(cells: Sequence[str]) -> tuple[str, ...] | None:
     texts = [one_line(cell) for cell in cells]
     if any(len(text) > 80 for text in texts) or (texts and texts[0][:1].isdigit()):
         return None
-    roles = tuple(_role_of(cell) for cell in cells)
+    roles = _one_each(tuple(_role_of(cell) for cell in cells), cells)
     if "title" in roles and ("lead" in roles or "due" in roles):
         return tuple(EXTRA + one_line(cell).strip(" :.") if role == "other" and one_line(cell)
                      else role for role, cell in zip(roles, cells, strict=True))
     return None
+
+
+# Which of two columns of one role is the field ("Thời gian hoàn thành" beside "Tiến độ";
+# "Nội dung nhiệm vụ" beside "Thuộc nhóm nhiệm vụ"; "Kết quả yêu cầu" before "Kết quả hiện
+# nay"): the one whose header says it plainly, else the first. The other keeps its header.
+_PLAIN_HEADER = {"due": r"^(?:thoi gian|thoi han)", "title": r"^(?:noi dung|nhiem vu|ten )"}
+_SINGLE = ("title", "due", "result", "note", "level", "budget")
+
+
+def _one_each(roles: tuple[str, ...], cells: Sequence[str]) -> tuple[str, ...]:
+    out = list(roles)
+    for role in _SINGLE:
+        at = [k for k, r in enumerate(roles) if r == role]
+        if len(at) < 2:
+            continue
+        plain = [k for k in at if re.search(_PLAIN_HEADER.get(role, "^$"),
+                                            ascii_fold(one_line(cells[k])))]
+        keep = (plain or at)[0]
+        for k in at:
+            if k != keep:
+                out[k] = "other"
+    return tuple(out)
 
 
 def role_of(cell: str) -> str:

@@ -1,0 +1,71 @@
+"""Shapes met in real plans (held-out batch A's failure classes), in the team's own words:
+report-style tables with a progress column, bold section rows, collectives named together,
+national bodies by their abbreviations, a collective both leading and coordinating."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.importer import build_draft
+from engine.importer.agencies import Vocabulary, read_agencies
+from engine.importer.layouts import find_tables_in_export
+from engine.importer.own_directory import own_directory
+
+REPORT = "\n".join([
+    "CHÍNH PHỦ", "Hà Nội, ngày 2 tháng 6 năm 2026", "",
+    "| TT | NHIỆM VỤ | KẾT QUẢ YÊU CẦU | THỜI GIAN HOÀN THÀNH | CƠ QUAN THỰC HIỆN | TIẾN ĐỘ "
+    "| KẾT QUẢ HIỆN NAY |",
+    "|----|----|----|----|----|----|----|",
+    "| **I** | **Thể chế** | | | | | |",
+    "| 1. | Ban hành quy chế phối hợp | Quy chế | Tháng 4/2026 | Bộ Nội vụ | Hoàn thành "
+    "| Đã ban hành |",
+    "| 2. | Rà soát văn bản hướng dẫn | Báo cáo | Tháng 5/2026 | Các bộ, ngành, địa phương "
+    "| Đang thực hiện | Đã rà soát một phần |", ""])
+
+
+def _draft(text: str):
+    directory = own_directory(text, year=2026)
+    return build_draft(find_tables_in_export(text), text=text, directory=directory,
+                       directory_ref="d.yaml", year=2026, drafted=True)
+
+
+def test_a_progress_column_beside_the_deadline_is_no_second_deadline():
+    (table,) = find_tables_in_export(REPORT)
+    assert table.columns.count("due") == 1 and "x:TIẾN ĐỘ" in table.columns
+    tasks = _draft(REPORT).tasks
+    assert [t.due for t in tasks] == ["Tháng 4/2026", "Tháng 5/2026"]
+    assert all("due" not in t.doubts for t in tasks)
+
+
+def test_a_bold_section_row_is_a_section_not_a_task():
+    tasks = _draft(REPORT).tasks
+    assert [t.title for t in tasks] == ["Ban hành quy chế phối hợp", "Rà soát văn bản hướng dẫn"]
+    assert tasks[0].id.startswith("i-")
+
+
+@pytest.fixture(scope="module")
+def national() -> Vocabulary:
+    return Vocabulary.of(own_directory("CHÍNH PHỦ\n", year=2026))
+
+
+@pytest.mark.parametrize("cell", ["Các bộ, ngành, địa phương", "Bộ, ngành, địa phương",
+                                  "các bộ, ngành và địa phương"])
+def test_ministries_and_localities_are_two_collectives(cell, national):
+    assert read_agencies(cell, national).refs == ("cac-bo-nganh", "ubnd-cap-tinh")
+
+
+def test_national_media_are_known_by_their_abbreviations(national):
+    cell = read_agencies("VTV, VOV, TTXVN, các địa phương", national)
+    assert cell.refs == ("dai-truyen-hinh-viet-nam", "dai-tieng-noi-viet-nam",
+                         "thong-tan-xa-viet-nam", "ubnd-cap-tinh")
+    assert any("ubnd-cap-tinh" in d for d in cell.doubts(drafted=True))  # which localities?
+
+
+def test_a_collective_that_leads_may_coordinate_too():
+    text = ("CHÍNH PHỦ\nHà Nội, ngày 2 tháng 6 năm 2026\n\n"
+            "TT\tNhiệm vụ\tCơ quan chủ trì\tCơ quan phối hợp\tThời hạn\n"
+            "1\tRà soát thủ tục\tCác bộ, ngành\tBộ Tư pháp, các bộ, ngành\tQuý III/2026\n"
+            "2\tSửa đổi nghị định\tBộ Tư pháp\tBộ Tư pháp, Bộ Nội vụ\tQuý IV/2026\n")
+    first, second = _draft(text).tasks
+    assert first.coordinators == ("bo-tu-phap", "cac-bo-nganh")
+    assert second.coordinators == ("bo-noi-vu",)  # one body is not its own coordinator
