@@ -53,3 +53,18 @@ def test_a_sub_row_without_its_own_number_takes_the_leading_cells_from_above():
     assert second.get("lead") == "Sở Nội vụ" and second.spanned == ("number", "lead")
     assert [r.get("title") for r in table.rows] == ["Xây dựng đề án", "Triển khai đề án",
                                                     "Báo cáo"]
+
+
+def test_sub_rows_one_after_another_end_at_their_deadline_cell():
+    header = ["**STT**", "**Cơ quan chủ trì**", "**Nội dung nhiệm vụ**", "**Sản phẩm**",
+              "**Thời hạn**"]
+    text = _barred(header, ["1", "Sở Nội vụ", "Xây dựng đề án", "Đề án", "Quý II/2026"],
+                   ["Triển khai đề án", "Báo cáo", "Quý IV/2026"],
+                   ["Sơ kết đề án", "", "Tháng 12/2026"],
+                   ["2", "Sở Y tế", "Kiểm tra", "Báo cáo", "Năm 2026"])
+    (table,) = find_tables_in_export(text)
+    assert [(r.get("title"), r.get("lead"), r.get("due")) for r in table.rows] == [
+        ("Xây dựng đề án", "Sở Nội vụ", "Quý II/2026"),
+        ("Triển khai đề án", "Sở Nội vụ", "Quý IV/2026"),
+        ("Sơ kết đề án", "Sở Nội vụ", "Tháng 12/2026"),
+        ("Kiểm tra", "Sở Y tế", "Năm 2026")]

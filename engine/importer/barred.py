@@ -15,6 +15,9 @@ _BAR = "|"
 _MARKUP = re.compile(r"\*{1,3}([^*]*)\*{1,3}|\[\d{1,2}\]")
 _NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,2})*[.)]?$")
 _SECTION = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
+# What a deadline cell holds: a year, a month or quarter, a cadence.
+_WHEN = re.compile(r"\b(?:19|20)\d{2}\b|thường xuyên|hằng|hàng (?:năm|quý|tháng)|định kỳ|"
+                   r"\b(?:quý|tháng)\s+[IV\d]", re.I)
 _BULLET = re.compile(r"^[-+•]\s")
 
 
@@ -89,7 +92,8 @@ def _table(segments: list[_Segment], lines: Sequence[str], start: int) -> TaskTa
     header = [s.text for s in segments[:width]]
     if width < 3 or map_header(header) is None:
         return None
-    rows = _rows(segments[width + 1:], width)
+    columns = map_header(header) or ()
+    rows = _rows(segments[width + 1:], width, due_last=bool(columns) and columns[-1] == "due")
     grid: list[list[str | None]] = [list(header)]
     places = [f"line {start + 1}"]
     for row in rows:
@@ -99,16 +103,19 @@ def _table(segments: list[_Segment], lines: Sequence[str], start: int) -> TaskTa
     return tables_from_rows(grid, caption=caption, where=f"line {start + 1}", places=places)
 
 
-def _rows(segments: Sequence[_Segment], width: int) -> list[_Row]:
+def _rows(segments: Sequence[_Segment], width: int, *, due_last: bool) -> list[_Row]:
     """Segments grouped into rows: an empty segment ends a row when the next one starts a
-    row (a number, a section mark) or the row is full, or the row is a section."""
+    row (a number, a section mark), the row is full or a section, or (in a table whose last
+    column is the deadline) the row's last cell reads as one: a sub-row ends there."""
     rows: list[_Row] = []
     current = _Row(line=segments[0].line) if segments else _Row()
     for k, segment in enumerate(segments):
         following = segments[k + 1].text if k + 1 < len(segments) else ""
         ends = not segment.text and current.cells and (
             _starts_row(following) or len(current.cells) >= width
-            or (_SECTION.match(current.cells[0]) is not None and len(current.cells) >= 2))
+            or (_SECTION.match(current.cells[0]) is not None and len(current.cells) >= 2)
+            or (due_last and len(current.cells) >= 2 and _WHEN.search(current.cells[-1])
+                is not None))
         if ends:
             rows.append(current)
             current = _Row(line=segments[k + 1].line if k + 1 < len(segments) else 0)
