@@ -68,3 +68,18 @@ def test_sub_rows_one_after_another_end_at_their_deadline_cell():
         ("Triển khai đề án", "Sở Nội vụ", "Quý IV/2026"),
         ("Sơ kết đề án", "Sở Nội vụ", "Tháng 12/2026"),
         ("Kiểm tra", "Sở Y tế", "Năm 2026")]
+
+
+def test_a_coordinators_cell_merged_over_sub_rows_applies_to_each_and_is_flagged():
+    from engine.importer import build_draft
+    from engine.importer.own_directory import own_directory
+
+    header = ["**STT**", "**Cơ quan chủ trì**", "**Cơ quan phối hợp**", "**Nội dung**",
+              "**Thời hạn**"]
+    text = _barred(header, ["1", "Bộ Nội vụ", "Bộ Tư pháp", "Xây dựng đề án", "Quý II/2026"],
+                   ["Triển khai đề án", "Quý IV/2026"])
+    draft = build_draft(find_tables_in_export(text), text=text, drafted=True, year=2026,
+                        directory=own_directory(text, year=2026), directory_ref="d.yaml")
+    second = draft.tasks[1]
+    assert (second.lead, second.coordinators) == (("bo-noi-vu",), ("bo-tu-phap",))
+    assert "merged down" in second.doubts["coordinators"][0]

@@ -370,7 +370,10 @@ def _inherit(row: Row, above: Row | None) -> Row:
         return row
     cells = dict(row.cells)
     taken = []
-    for role in _INHERITED:
+    # A cell merged down (not just blank) applies to the rows it spans, whatever its role.
+    merged = [r for r in row.spanned if r not in _INHERITED and r in ("coordinators", "media",
+                                                                      "result", "note")]
+    for role in (*_INHERITED, *merged):
         if role in cells and not cells[role] and above.get(role):
             cells[role] = above.get(role)
             taken.append(role)
