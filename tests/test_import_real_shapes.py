@@ -69,3 +69,31 @@ def test_a_collective_that_leads_may_coordinate_too():
     first, second = _draft(text).tasks
     assert first.coordinators == ("bo-tu-phap", "cac-bo-nganh")
     assert second.coordinators == ("bo-noi-vu",)  # one body is not its own coordinator
+
+
+def test_a_deadline_cell_of_sentences_gives_the_deadline_of_each():
+    from engine.importer.deadlines import read_deadline
+
+    found = read_deadline("Ban hành trong quý I năm 2026. Thực hiện rà soát, điều chỉnh "
+                          "(nếu có)", year=2026)
+    assert found.phrases == ("trong quý I năm 2026",) and not found.certain
+    found = read_deadline("Giai đoạn 2026 - 2027. Rà soát, cập nhật hằng năm", year=2026)
+    assert found.phrases == ("Giai đoạn 2026 - 2027", "hằng năm")
+
+
+@pytest.fixture(scope="module")
+def province() -> Vocabulary:
+    return Vocabulary.of(own_directory("ỦY BAN NHÂN DÂN TỈNH NGHỆ AN\n", year=2026))
+
+
+def test_two_names_run_together_without_a_separator_are_two(province):
+    cell = read_agencies("Sở Khoa học và Công nghệ Sở Công Thương; Bộ CHQS tỉnh", province)
+    assert cell.refs == ("so-kh-cn", "so-cong-thuong", "bo-chqs-tinh")
+
+
+def test_the_communes_collective_asks_about_special_zones_unless_the_plan_names_them(province):
+    asked = read_agencies("UBND cấp xã", province)
+    assert asked.refs == ("ubnd-cap-xa",)
+    assert any("đặc khu" in d for d in asked.doubts(drafted=True))
+    named = read_agencies("UBND các xã, phường, đặc khu", province)
+    assert named.doubts(drafted=True) == []

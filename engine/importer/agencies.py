@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from engine.core.spec import GROUP_PREFIX, Directory
-from engine.importer.central import GOVERNMENT, PROVINCE
+from engine.importer.central import ASK_UNLESS_PRINTED, GOVERNMENT, PROVINCE
 from engine.importer.text import ascii_fold, fold_name, slugify, strip_markup
 
 FUZZY_CUTOFF = 86
@@ -98,6 +98,9 @@ class AgencyCell:
                f"{m.score:.0f}%)" for m in self.matches if m.fuzzy]
         out += [f"{m.text.replace(chr(0x2060), '')!r}: where one name ends and the next "
                 "begins was guessed" for m in self.matches if m.joined]
+        out += [f"{m.text!r}: {ASK_UNLESS_PRINTED[m.ref][1]}" for m in self.matches
+                if m.ref in ASK_UNLESS_PRINTED and not m.fuzzy
+                and ASK_UNLESS_PRINTED[m.ref][0] not in fold_name(m.text)]
         if not drafted:
             out += [f"{p.name!r} is not in the directory: proposed as new agency {p.id}"
                     for p in self.proposed]
@@ -190,7 +193,7 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
         The matches in cell order and the agencies to propose for the directory.
     """
     matches: list[Match] = []
-    text = _LOCALITIES.sub(rf"\1; {_PROVINCES}", strip_markup(cell))
+    text = _split_run_on(_LOCALITIES.sub(rf"\1; {_PROVINCES}", strip_markup(cell)), vocab)
     for chunk in _STRONG.split(_JOINED.sub("\\1 \u2060và\u2060 \\2", text)):
         chunk = chunk.strip(" .-")
         if chunk:
@@ -206,6 +209,24 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
             proposed.append(new)
             matches[i] = Match(m.text, new.id, 100.0, joined=m.joined)
     return AgencyCell(tuple(matches), tuple(dict.fromkeys(proposed)))
+
+
+# Where a second name may start with no separator before it (a line break lost in export):
+# "Sở Khoa học và Công nghệ Sở Công Thương".
+_NEXT_NAME = re.compile(r"\s(?=(?:Sở|Bộ|Ủy ban|Uỷ ban|UBND|Ban|Văn phòng|Công an|Thanh tra|Đài)"
+                        r"\s+[A-ZĐÀ-Ỹ])")
+
+
+def _split_run_on(text: str, vocab: Vocabulary) -> str:
+    """Put a separator between two names run together, when the first is a known name."""
+    out, start = [], 0
+    for found in _NEXT_NAME.finditer(text):
+        head = re.split(r"[;,\n]", text[start:found.start()])[-1].strip()
+        known = vocab.lookup(head) if head else None
+        if known is not None and known[1] >= 100:
+            out.append(text[start:found.start()] + ";")
+            start = found.end()
+    return " ".join([*out, text[start:]]) if out else text
 
 
 _INNER = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)$")

@@ -91,6 +91,14 @@ PROVINCE: tuple[Body, ...] = (
      ("Sở NN&PTNT", "Sở NNPTNT")),
     ("so-gtvt", "Sở Giao thông vận tải", "department", ("Sở GTVT",)),
     ("cong-an-tinh", "Công an tỉnh", "department", ()),
+    ("bo-chqs-tinh", "Bộ Chỉ huy Quân sự tỉnh", "department", ("Bộ CHQS tỉnh",)),
     ("cac-so-ban-nganh", "Các sở, ban, ngành", "collective",
      ("Các sở, ngành", "Sở, ban, ngành", "Các sở, ban, ngành tỉnh")),
 )
+
+# Names whose usual form says more than many plans print: when the printed name lacks the
+# word, which body is meant is a question for the operator (id -> folded word, question).
+ASK_UNLESS_PRINTED: dict[str, tuple[str, str]] = {
+    "ubnd-cap-xa": ("dac khu", "the communes' collective is named with the special zones "
+                    "(đặc khu): does this province have any, or is it 'các xã, phường'?"),
+}

@@ -180,6 +180,23 @@ def _sentence_end(text: str, year: int) -> Deadline | None:
     return None
 
 
+def _sentences(text: str, year: int) -> Deadline | None:
+    """A cell of several sentences ("Ban hành trong quý I năm 2026. Thực hiện rà soát
+    hằng năm"): the deadline each sentence states, one milestone per sentence."""
+    parts = [p.strip(" .;") for p in re.split(r"[.;]\s+(?=[A-ZĐÀ-Ỹ])", text) if p.strip(" .;")]
+    if len(parts) < 2:
+        return None
+    phrases: list[str] = []
+    for part in parts:
+        found = Deadline(part, (part,)) if _parses(part, year) else _sentence_end(part, year)
+        if found is not None and found.phrases[0] not in phrases:
+            phrases.append(found.phrases[0])
+    if not phrases:
+        return None
+    return Deadline(text, tuple(phrases), False,
+                    f"read from {len(parts)} sentences: {', '.join(map(repr, phrases))}")
+
+
 _ASCII_LEAD_WORDS = {ascii_fold(w) for w in _LEAD_WORDS}
 
 
@@ -202,5 +219,5 @@ def _plausible(phrase: str, year: int) -> bool:
 
 _READERS: tuple[Callable[[str, int], Deadline | None], ...] = (
     _every_year_after, _month_range, _quarter_range, _several_quarters, _milestones,
-    _sentence_end,
+    _sentences, _sentence_end,
 )
