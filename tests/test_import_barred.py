@@ -83,3 +83,28 @@ def test_a_coordinators_cell_merged_over_sub_rows_applies_to_each_and_is_flagged
     second = draft.tasks[1]
     assert (second.lead, second.coordinators) == (("bo-noi-vu",), ("bo-tu-phap",))
     assert "merged down" in second.doubts["coordinators"][0]
+
+
+def test_a_sub_row_sits_under_the_columns_its_cells_read_as():
+    header = ["**TT**", "**Nhiệm vụ**", "**Cơ quan chủ trì**", "**Cơ quan phối hợp**",
+              "**Thời gian hoàn thành**", "**Kết quả dự kiến**"]
+    text = _barred(header, ["1", "Xây dựng hạ tầng kỹ thuật của hệ thống", "Sở Tài chính",
+                            "Sở Nội vụ", "Quý IV/2026", "Hệ thống"],
+                   ["Xây dựng hạ tầng dự phòng cho cơ sở dữ liệu", "Trung tâm Chuyển đổi số"],
+                   ["2", "Đào tạo cán bộ", "Sở Nội vụ", "", "Năm 2026", "Lớp học"])
+    (table,) = find_tables_in_export(text)
+    sub = table.rows[1]
+    assert (sub.get("title"), sub.get("lead")) == ("Xây dựng hạ tầng dự phòng cho cơ sở dữ "
+                                                   "liệu", "Trung tâm Chuyển đổi số")
+    assert (sub.get("due"), sub.get("coordinators")) == ("Quý IV/2026", "Sở Nội vụ")
+    assert {"due", "coordinators"} <= set(sub.spanned)
+
+
+def test_a_dotted_line_where_a_rule_was_is_no_cell():
+    header = ["**TT**", "**Nhiệm vụ**", "**Cơ quan chủ trì**", "**Thời hạn**"]
+    text = _barred(header, ["1", "Ban hành quy chế", "Sở Nội vụ", "Quý II/2026"]).rstrip("\n")
+    text += "\n….....................\n" + _barred(["2", "Thành lập quỹ", "Sở Tài chính",
+                                                   "Năm 2026"]).split("\n", 2)[2]
+    (table,) = find_tables_in_export(text)
+    assert [(r.number, r.get("title")) for r in table.rows] == [("1", "Ban hành quy chế"),
+                                                                ("2", "Thành lập quỹ")]

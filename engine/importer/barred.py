@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from engine.importer.agencies import AGENCY_HEAD
 from engine.importer.table import TaskTable, map_header, tables_from_rows
 
 _BAR = "|"
@@ -18,6 +19,7 @@ _SECTION = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
 # What a deadline cell holds: a year, a month or quarter, a cadence.
 _WHEN = re.compile(r"\b(?:19|20)\d{2}\b|thường xuyên|hằng|hàng (?:năm|quý|tháng)|định kỳ|"
                    r"\b(?:quý|tháng)\s+[IV\d]", re.I)
+_FILLER = re.compile(r"^[.…·_\-\s]+$")
 _BULLET = re.compile(r"^[-+•]\s")
 
 
@@ -81,7 +83,7 @@ def _cell_text(lines: Sequence[str]) -> str:
     text = ""
     for line in lines:
         bare = _MARKUP.sub(lambda m: m.group(1) or "", line).strip()
-        if not bare:
+        if not bare or _FILLER.match(bare):  # a dotted line left where a rule was
             continue
         text += ("\n" if text and _BULLET.match(bare) else " " if text else "") + bare
     return text.strip()
@@ -97,7 +99,7 @@ def _table(segments: list[_Segment], lines: Sequence[str], start: int) -> TaskTa
     grid: list[list[str | None]] = [list(header)]
     places = [f"line {start + 1}"]
     for row in rows:
-        grid.append(_aligned(row.cells, width))
+        grid.append(_aligned(row.cells, columns))
         places.append(f"line {row.line + 1}")
     caption = " / ".join(line for line in lines[max(0, start - 8):start] if line)
     return tables_from_rows(grid, caption=caption, where=f"line {start + 1}", places=places)
@@ -132,14 +134,32 @@ def _starts_row(text: str) -> bool:
     return bool(_NUMBER.match(text) or _SECTION.match(text))
 
 
-def _aligned(cells: list[str], width: int) -> list[str | None]:
+def _aligned(cells: list[str], columns: Sequence[str]) -> list[str | None]:
     """A row's cells under the header's columns. A row of fewer cells whose first is no
-    number is a sub-row of the row above: the cells it lacks are the leading ones, merged
-    down from above (None, as a merged cell of a .docx)."""
+    number is a sub-row of the row above: its cells stand under the run of columns they
+    read best as (a deadline under the deadline, agencies under the agencies), the others
+    are merged down from above (None, as a merged cell of a .docx)."""
+    width = len(columns)
     while len(cells) > width and not cells[-1]:
         cells = cells[:-1]
     if len(cells) >= width or not cells:
         return list(cells)
     if _starts_row(cells[0]) or len(cells) == 1:
         return [*cells, *[""] * (width - len(cells))]
-    return [*[None] * (width - len(cells)), *cells]
+    n = len(cells)
+    at = max(range(width - n, -1, -1), key=lambda k: _fit(cells, columns[k:k + n]))
+    return [*[None] * at, *cells, *[None] * (width - at - n)]
+
+
+def _fit(cells: Sequence[str], roles: Sequence[str]) -> int:
+    score = 0
+    for cell, role in zip(cells, roles, strict=True):
+        if role == "number":
+            score += 2 if _NUMBER.match(cell) else -3
+        elif role == "due":
+            score += 2 if _WHEN.search(cell) else -2
+        elif role in ("lead", "coordinators"):
+            score += 1 if AGENCY_HEAD.match(cell) or cell.lower().startswith("các") else -1
+        elif role == "title":
+            score += 1 if len(cell) > 30 else 0
+    return score
