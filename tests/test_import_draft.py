@@ -92,3 +92,13 @@ def test_rows_and_tables_are_named_as_the_reader_finds_them(tmp_path, capsys):
     assert "# from table 1, the unnumbered row after row 2" in \
         (tmp_path / "d.yaml").read_text("utf-8") or "unnumbered row after row 2" in pdf
     assert 'dòng không số sau dòng 2"' in pdf
+
+
+def test_the_plan_year_is_the_plans_own_date_not_a_cited_documents():
+    from engine.importer.header import plan_year_hint
+
+    cited = ("PHỤ LỤC\nDANH MỤC NHIỆM VỤ THỰC HIỆN NGHỊ QUYẾT SỐ 57-NQ/TW NGÀY 22 THÁNG 12 "
+             "NĂM 2024\n(Kèm theo Nghị quyết số /NQ-CP ngày 01 tháng 01 năm 2025)\n")
+    assert plan_year_hint(cited) == 2025
+    draft = "PHỤ LỤC\n*(Kèm theo Kế hoạch số:\n/KH-UBND ngày / /2025 của\nUBND thành phố)*\n"
+    assert plan_year_hint(draft) == 2025

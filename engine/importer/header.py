@@ -84,8 +84,13 @@ def _year(title: str, text: str) -> int | None:
     in_title = re.findall(r"năm\s+(\d{4})\b", title, re.I)
     if in_title:
         return int(in_title[-1])
-    dated = re.search(r"ngày\s+[\d\s]*tháng\s+[\d\s]*năm\s+(\d{4})", text[:2000], re.I)
-    return int(dated[1]) if dated else None
+    # The plan's own date is the latest in its opening: the documents it cites ("Nghị quyết
+    # số 57-NQ/TW ngày 22 tháng 12 năm 2024") come before it; an unissued draft prints
+    # "ngày   /  /2025".
+    dated = re.findall(r"ngày\s+[\d\s]*tháng\s+[\d\s]*năm\s+(\d{4})|ngày\s*[\d\s]*/\s*[\d\s]*/"
+                       r"\s*(\d{4})", text[:3000], re.I)
+    years = [int(a or b) for a, b in dated]
+    return max(years) if years else None
 
 
 def _number(text: str) -> str:
