@@ -100,3 +100,19 @@ def test_a_cell_merged_down_over_rows_is_flagged_on_the_rows_it_fills(tmp_path):
     assert "merged down" not in first  # the row the cell starts in
     assert "# CHECK: the cell is merged down from the row above: taken from it\n    lead:" \
         in second
+
+
+def test_the_relevant_members_of_a_drafted_collective_are_the_collective(drafted):
+    cell = read_agencies("Các sở, ngành liên quan", drafted)
+    assert cell.refs == ("cac-so-ban-nganh",) and cell.doubts(drafted=True) == []
+
+
+def test_a_sure_deadline_outside_the_plan_year_is_said_but_not_flagged(tmp_path):
+    text = ("SỞ Y TẾ\nHà Nội, ngày 2 tháng 1 năm 2026\n\n"
+            "TT\tNội dung\tĐơn vị chủ trì\tThời gian\n"
+            "1\tXây dựng đề án\tSở Y tế\tQuý II/2027\n")
+    (tmp_path / "p.txt").write_text(text, encoding="utf-8")
+    assert main(["import", str(tmp_path / "p.txt"), "-o", str(tmp_path / "d.yaml")]) == 0
+    draft = (tmp_path / "d.yaml").read_text("utf-8")
+    assert "# printed 'Quý II/2027': falls in 2027, not in the plan year 2026\n" in draft
+    assert "CHECK: falls in" not in draft

@@ -275,9 +275,12 @@ def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | No
         return (provinces[0], min(provinces[1], 90.0)) if provinces else None
     if found is None and _RELEVANT.search(text):
         # "Các sở, ngành liên quan": the relevant members of a known group, so the group,
-        # scored below 100 so that the draft asks whether all of it is meant.
+        # scored below 100 so that the draft asks whether all of it is meant. A collective
+        # drafted as one body ("Các bộ, ngành") has no members to choose from: it is meant.
         within = vocab.lookup(_RELEVANT.sub("", text))
-        found = (within[0], min(within[1], 90.0)) if within else None
+        sure = within is not None and not within[0].startswith(GROUP_PREFIX) and \
+            vocab.collective(within[0])
+        found = (within[0], within[1] if sure else min(within[1], 90.0)) if within else None
     if prefix and (found is None or found[1] < 100):
         with_prefix = vocab.lookup(f"{prefix} {text}")
         if with_prefix and (found is None or with_prefix[1] > found[1]):

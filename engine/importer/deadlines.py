@@ -91,8 +91,9 @@ def _parses(phrase: str, year: int) -> bool:
 def _checked(found: Deadline, year: int) -> Deadline:
     years = {y for p in found.phrases if (y := _year_of(_rule(p, year))) is not None}
     if years - {year}:
+        # A fact, not a guess: the reading stays as sure as it was (validate warns too).
         why = f"falls in {', '.join(map(str, sorted(years)))}, not in the plan year {year}"
-        return Deadline(found.printed, found.phrases, False,
+        return Deadline(found.printed, found.phrases, found.certain,
                         f"{found.reason}; {why}" if found.reason else why)
     return found
 
