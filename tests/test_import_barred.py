@@ -108,3 +108,23 @@ def test_a_dotted_line_where_a_rule_was_is_no_cell():
     (table,) = find_tables_in_export(text)
     assert [(r.number, r.get("title")) for r in table.rows] == [("1", "Ban hành quy chế"),
                                                                 ("2", "Thành lập quỹ")]
+
+
+def test_a_header_over_two_rows_splits_the_cell_its_second_row_names():
+    text = _barred(["**TT**", "**Nhiệm vụ**", "**Cơ quan thực hiện**", "**Thời hạn**"],
+                   ["**Chủ trì**", "**Phối hợp**"],
+                   ["1", "Xây dựng đề án", "Bộ Nội vụ", "Bộ Tư pháp", "Quý II/2026"])
+    (table,) = find_tables_in_export(text)
+    assert table.columns == ("number", "title", "lead", "coordinators", "due")
+    assert (table.rows[0].get("lead"), table.rows[0].get("coordinators")) == ("Bộ Nội vụ",
+                                                                              "Bộ Tư pháp")
+
+
+def test_the_next_appendix_heading_ends_a_barred_table():
+    first = _barred(["**TT**", "**Nhiệm vụ**", "**Cơ quan chủ trì**", "**Thời hạn**"],
+                    ["1", "Ban hành quy chế", "Sở Nội vụ", "Quý II/2026"])
+    second = _barred(["**TT**", "**Nội dung**", "**Đơn vị chủ trì**", "**Thời gian**"],
+                     ["1", "Kiểm tra", "Sở Y tế", "Năm 2026"])
+    tables = find_tables_in_export(first + "**PHỤ LỤC II**\n" + second)
+    assert [[r.get("title") for r in t.rows] for t in tables] == [["Ban hành quy chế"],
+                                                                  ["Kiểm tra"]]

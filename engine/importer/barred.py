@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine.importer.agencies import AGENCY_HEAD
-from engine.importer.table import TaskTable, map_header, tables_from_rows
+from engine.importer.table import TaskTable, map_header, role_of, tables_from_rows
 
 _BAR = "|"
 _MARKUP = re.compile(r"\*{1,3}([^*]*)\*{1,3}|\[\d{1,2}\]")
@@ -19,6 +19,7 @@ _SECTION = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
 # What a deadline cell holds: a year, a month or quarter, a cadence.
 _WHEN = re.compile(r"\b(?:19|20)\d{2}\b|thường xuyên|hằng|hàng (?:năm|quý|tháng)|định kỳ|"
                    r"\b(?:quý|tháng)\s+[IV\d]", re.I)
+_HEADING = re.compile(r"^\**(?:PHỤ LỤC|DANH MỤC|Phụ lục)\b")
 _FILLER = re.compile(r"^[.…·_\-\s]+$")
 _BULLET = re.compile(r"^[-+•]\s")
 
@@ -70,8 +71,8 @@ def _segments(lines: Sequence[str], start: int) -> tuple[list[_Segment], int]:
         if line == _BAR:
             segments.append(_Segment(_cell_text(body), first))
             body, first = [], k + 1
-        elif not line and not body:
-            break  # the text after the table
+        elif (not line and not body) or (not body and _HEADING.match(line)):
+            break  # the text after the table, or the heading of the next one
         else:
             body.append(line)
         k += 1
@@ -92,10 +93,15 @@ def _cell_text(lines: Sequence[str]) -> str:
 def _table(segments: list[_Segment], lines: Sequence[str], start: int) -> TaskTable | None:
     width = next((k for k, s in enumerate(segments) if not s.text), len(segments))
     header = [s.text for s in segments[:width]]
+    body = segments[width + 1:]
+    two_rows = _under_header(header, body)
+    if two_rows is not None:
+        header, used = two_rows
+        width, body = len(header), body[used + 1:]
     if width < 3 or map_header(header) is None:
         return None
     columns = map_header(header) or ()
-    rows = _rows(segments[width + 1:], width, due_last=bool(columns) and columns[-1] == "due")
+    rows = _rows(body, width, due_last=bool(columns) and columns[-1] == "due")
     grid: list[list[str | None]] = [list(header)]
     places = [f"line {start + 1}"]
     for row in rows:
@@ -103,6 +109,26 @@ def _table(segments: list[_Segment], lines: Sequence[str], start: int) -> TaskTa
         places.append(f"line {row.line + 1}")
     caption = " / ".join(line for line in lines[max(0, start - 8):start] if line)
     return tables_from_rows(grid, caption=caption, where=f"line {start + 1}", places=places)
+
+
+def _under_header(top: list[str], body: Sequence[_Segment]) -> tuple[list[str], int] | None:
+    """A second header row ("Chủ trì", "Phối hợp" under "Cơ quan thực hiện"): the header
+    with the cell they split replaced by them, and how many segments they take."""
+    sub = []
+    for segment in body:
+        if not segment.text:
+            break
+        sub.append(segment.text)
+    roles = [role_of(text) for text in sub]
+    if not sub or len(sub) >= len(top) or any(len(t) > 40 or _starts_row(t) for t in sub) \
+            or "other" in roles or "title" in roles:
+        return None
+    wanted = "lead" if set(roles) <= {"lead", "coordinators"} else roles[0]
+    split = next((j for j, cell in enumerate(top) if role_of(cell) == wanted), None)
+    if split is None:
+        return None
+    merged = [*top[:split], *(f"{top[split]} {t}" for t in sub), *top[split + 1:]]
+    return (merged, len(sub)) if map_header(merged) is not None else None
 
 
 def _rows(segments: Sequence[_Segment], width: int, *, due_last: bool) -> list[_Row]:
