@@ -128,3 +128,18 @@ def test_the_next_appendix_heading_ends_a_barred_table():
     tables = find_tables_in_export(first + "**PHỤ LỤC II**\n" + second)
     assert [[r.get("title") for r in t.rows] for t in tables] == [["Ban hành quy chế"],
                                                                   ["Kiểm tra"]]
+
+
+def test_a_row_that_would_run_past_the_last_column_ends_at_its_empty_segment():
+    header = ["**TT**", "**Nhiệm vụ**", "**Cơ quan chủ trì**", "**Cơ quan phối hợp**",
+              "**Thời hạn**", "**Kết quả**", "**Nguồn kinh phí**"]
+    text = _barred(header, ["2", "Vận hành hệ thống thông tin liên tục", "Sở Tài chính",
+                            "Các sở, ngành", "Quý IV/2026"],
+                   ["Sao lưu dữ liệu và bảo đảm phục hồi sau sự cố", "Sở Nội vụ", "Sở Tài chính"],
+                   ["3", "Đồng bộ dữ liệu", "Sở Tài chính", "", "Năm 2026", "Dữ liệu", "Ngân sách"])
+    (table,) = find_tables_in_export(text)
+    assert [(r.get("title"), r.get("lead"), r.get("coordinators")) for r in table.rows] == [
+        ("Vận hành hệ thống thông tin liên tục", "Sở Tài chính", "Các sở, ngành"),
+        ("Sao lưu dữ liệu và bảo đảm phục hồi sau sự cố", "Sở Nội vụ", "Sở Tài chính"),
+        ("Đồng bộ dữ liệu", "Sở Tài chính", "")]
+    assert table.rows[1].get("due") == "Quý IV/2026" and "due" in table.rows[1].spanned

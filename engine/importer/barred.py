@@ -153,7 +153,22 @@ def _rows(segments: Sequence[_Segment], width: int, *, due_last: bool) -> list[_
             current.cells.append(segment.text)
     if any(current.cells):
         rows.append(current)
-    return rows
+    return [piece for row in rows for piece in _split_long(row, width)]
+
+
+def _split_long(row: _Row, width: int) -> list[_Row]:
+    """A row of more cells than columns ran into the next: an empty segment taken for an
+    empty cell was the end of the row. It ends at the last such segment that keeps it
+    within the columns."""
+    if len(row.cells) <= width:
+        return [row]
+    cut = max((j for j in range(1, width + 1) if j < len(row.cells) and not row.cells[j]),
+              default=None)
+    if cut is None:
+        return [row]
+    rest = _Row(row.cells[cut + 1:], row.line)
+    return [_Row(row.cells[:cut], row.line), *_split_long(rest, width)] if rest.cells else \
+        [_Row(row.cells[:cut], row.line)]
 
 
 def _starts_row(text: str) -> bool:
