@@ -6,29 +6,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from engine.importer.columns import EXTRA, ROLES, map_header, role_of
 from engine.importer.text import ascii_fold, one_line
 
-# Column roles, recognised from header words (ASCII-folded). Order matters: the first rule
-# that matches a header cell wins ("Cơ quan truyền thông" is media, not lead).
-_HEADER_RULES: tuple[tuple[str, str], ...] = (
-    ("number", r"^(?:s ?t ?t|t ?t|so tt|so thu tu|no\.?)$"),
-    ("other", r"^nguon\b"),  # "Nguồn kinh phí" names a source, not an amount
-    ("budget", r"kinh phi|du toan|budget"),
-    ("media", r"truyen thong|bao chi"),
-    # "Nội dung thực hiện" names the task, not who carries it out.
-    ("title", r"^(?:noi dung|nhiem vu|ten nhiem vu|cong viec)\b(?!.*(?:chu tri|phoi hop))"),
-    ("coordinators", r"phoi hop"),
-    ("due", r"thoi gian|thoi han|hoan thanh|tien do|thoi diem|deadline"),
-    ("result", r"ket qua|san pham"),
-    ("note", r"ghi chu"),
-    ("level", r"cap trinh|cap ban hanh|cap phe duyet|co quan (?:trinh|ban hanh)"),
-    ("lead", r"chu tri|thuc hien|dau moi|trach nhiem|don vi|co quan"),
-    ("title", r"nhiem vu|noi dung|cong viec|hoat dong|ten "),
-)
-ROLES = ("number", "title", "lead", "coordinators", "media", "due", "result", "budget", "note",
-         "level")
-# A column the rules do not know keeps its header: "x:Lĩnh vực". Its cells go to the note.
-EXTRA = "x:"
+__all__ = ["EXTRA", "ROLES", "TABLE_END", "Row", "TaskTable", "find_tables_in_text", "map_header",
+           "role_of", "tables_from_rows"]
+
 _ROMAN_OR_LETTER = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
 _SECTION_TEXT = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s+\S|^(?:Phần|Mục|Nhóm|PHẦN|MỤC|NHÓM)\s"
                            r"|^(?:Giai đoạn|GIAI ĐOẠN)\s+(?:\d|[IVX]+\b)")
@@ -79,58 +62,6 @@ class _Raw:
     numbered: bool = False  # name the row by its printed number (a grid), not by its line
     at: str = ""  # where in the grid, for notes on rows that are no task (", row 9 from the top")
     guessed: tuple[tuple[str, str], ...] = ()
-
-
-def map_header(cells: Sequence[str]) -> tuple[str, ...] | None:
-    """The role of each column if `cells` is a task-table header, else None.
-
-    A header names at least a task column and a lead or deadline column.
-    """
-    texts = [one_line(cell) for cell in cells]
-    if any(len(text) > 80 for text in texts) or (texts and texts[0][:1].isdigit()):
-        return None
-    roles = _one_each(tuple(_role_of(cell) for cell in cells), cells)
-    if "title" in roles and ("lead" in roles or "due" in roles):
-        return tuple(EXTRA + one_line(cell).strip(" :.") if role == "other" and one_line(cell)
-                     else role for role, cell in zip(roles, cells, strict=True))
-    return None
-
-
-# Which of two columns of one role is the field ("Thời gian hoàn thành" beside "Tiến độ";
-# "Nội dung nhiệm vụ" beside "Thuộc nhóm nhiệm vụ"; "Kết quả yêu cầu" before "Kết quả hiện
-# nay"): the one whose header says it plainly, else the first. The other keeps its header.
-_PLAIN_HEADER = {"due": r"^(?:thoi gian|thoi han)", "title": r"^(?:noi dung|nhiem vu|ten )"}
-_SINGLE = ("title", "due", "result", "note", "level", "budget")
-
-
-def _one_each(roles: tuple[str, ...], cells: Sequence[str]) -> tuple[str, ...]:
-    out = list(roles)
-    for role in _SINGLE:
-        at = [k for k, r in enumerate(roles) if r == role]
-        if len(at) < 2:
-            continue
-        plain = [k for k in at if re.search(_PLAIN_HEADER.get(role, "^$"),
-                                            ascii_fold(one_line(cells[k])))]
-        keep = (plain or at)[0]
-        for k in at:
-            if k != keep:
-                out[k] = "other"
-    return tuple(out)
-
-
-def role_of(cell: str) -> str:
-    """The role a header cell names ("other" when no rule knows it)."""
-    return _role_of(cell)
-
-
-def _role_of(cell: str) -> str:
-    text = ascii_fold(one_line(cell)).strip(" :.")
-    if not text:
-        return "other"
-    for role, pattern in _HEADER_RULES:
-        if re.search(pattern, text):
-            return role
-    return "other"
 
 
 def find_tables_in_text(text: str) -> list[TaskTable]:
@@ -190,7 +121,7 @@ def _is_subheader(cells: Sequence[str | None]) -> bool:
     filled = [t for t in texts if t]
     if not filled or len(texts) < 3 or len(filled) == len(texts):
         return False
-    roles = [_role_of(t) for t in filled]
+    roles = [role_of(t) for t in filled]
     return all(len(t) <= 40 and not t[:1].isdigit() for t in filled) and \
         all(r not in ("other", "title", "number") for r in roles)
 
