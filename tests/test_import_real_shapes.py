@@ -97,3 +97,15 @@ def test_the_communes_collective_asks_about_special_zones_unless_the_plan_names_
     assert any("đặc khu" in d for d in asked.doubts(drafted=True))
     named = read_agencies("UBND các xã, phường, đặc khu", province)
     assert named.doubts(drafted=True) == []
+
+
+@pytest.mark.parametrize(("cell", "phrase"), [
+    ("Trước năm 2030", "trước ngày 01/01/2030"), ("Đến năm 2030", "Năm 2030"),
+    ("đến hết năm 2026", "Năm 2026")], ids=["before a year", "up to a year", "to a year's end"])
+def test_a_deadline_bound_to_a_year_is_read_surely(cell, phrase):
+    from engine.core.due_phrases import parse_due
+    from engine.importer.deadlines import read_deadline
+
+    found = read_deadline(cell, year=2026)
+    assert found.phrases == (phrase,) and found.certain
+    parse_due(phrase, year=2026)

@@ -132,6 +132,18 @@ def _month_range(text: str, year: int) -> Deadline | None:
     return None
 
 
+def _year_bound(text: str, year: int) -> Deadline | None:
+    """ "Trước năm 2030" is before 01/01/2030; "Đến năm 2030" is by the end of 2030."""
+    found = re.fullmatch(r"(?P<word>truoc|den|den het|cham nhat)\s+(?:nam\s+)?(?P<y>\d{4})\.?",
+                         ascii_fold(text))
+    if not found:
+        return None
+    if found["word"] == "truoc":
+        phrase = f"trước ngày 01/01/{found['y']}"
+        return Deadline(text, (phrase,), True, f"written as {phrase!r}")
+    return Deadline(text, (f"Năm {found['y']}",), True, "due by the end of that year")
+
+
 def _quarter_range(text: str, year: int) -> Deadline | None:
     found = re.fullmatch(r"(?:tu )?quy (?P<a>iv|i{1,3}|[1-4])\s*(?:-|–|den|toi)\s*(?:quy )?"
                          r"(?P<b>iv|i{1,3}|[1-4])\s*(?:/|nam)\s*(?P<y>\d{4})", ascii_fold(text))
@@ -219,6 +231,6 @@ def _plausible(phrase: str, year: int) -> bool:
 
 
 _READERS: tuple[Callable[[str, int], Deadline | None], ...] = (
-    _every_year_after, _month_range, _quarter_range, _several_quarters, _milestones,
+    _every_year_after, _year_bound, _month_range, _quarter_range, _several_quarters, _milestones,
     _sentences, _sentence_end,
 )
