@@ -109,3 +109,10 @@ def test_a_deadline_bound_to_a_year_is_read_surely(cell, phrase):
     found = read_deadline(cell, year=2026)
     assert found.phrases == (phrase,) and found.certain
     parse_due(phrase, year=2026)
+
+
+@pytest.mark.parametrize("cell", ["Mặt trận Tổ quốc Việt Nam và các tổ chức thành viên",
+                                  "Ủy ban MTTQ Việt Nam tỉnh và các tổ chức chính trị - xã hội"])
+def test_the_front_and_its_member_organisations_are_one_body(cell, national):
+    found = read_agencies(cell, national)
+    assert len(found.refs) == 1 and found.proposed[0].name == cell

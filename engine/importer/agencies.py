@@ -21,7 +21,10 @@ _STRONG = re.compile(r"\s*(?:;|\n|•|(?:^|(?<=[.;:]))\s*-\s+|\s+\+\s+)\s*")
 _WEAK = re.compile(r"(\s*,\s*|\s+-\s+|\s+v[aà]\s+)", re.I)
 # "Văn phòng HĐND và UBND phường" is one office: its "và" is no separator (a word joiner
 # around it hides it from _WEAK).
-_JOINED = re.compile(r"(HĐND|Hội đồng nhân dân)\s+và\s+(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)")
+_JOINED = re.compile(r"(HĐND|Hội đồng nhân dân)\s+và\s+(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
+                     r"|((?:Mặt trận Tổ quốc|MTTQ)[^,;\n]*?)\s+và\s+"
+                     r"(các\s+tổ\s+chức\s+(?:thành\s+viên|chính\s+trị\s*-\s*xã\s+hội))", re.I)
+# ... and "Mặt trận Tổ quốc Việt Nam và các tổ chức thành viên" is one body with its members.
 # "Các bộ, ngành, địa phương" names two collectives: the ministries and the provinces.
 _LOCALITIES = re.compile(r"((?:các\s+)?bộ,\s*(?:cơ quan\s+ngang\s+bộ|ngành)(?:\s+trung\s+ương)?)"
                          r"\s*(?:,|và|,\s*và)\s*(?:các\s+)?địa\s+phương\b", re.I)
@@ -194,7 +197,7 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
     """
     matches: list[Match] = []
     text = _split_run_on(_LOCALITIES.sub(rf"\1; {_PROVINCES}", strip_markup(cell)), vocab)
-    for chunk in _STRONG.split(_JOINED.sub("\\1 \u2060và\u2060 \\2", text)):
+    for chunk in _STRONG.split(_JOINED.sub(_keep_together, text)):
         chunk = chunk.strip(" .-")
         if chunk:
             matches.extend(_read_chunk(chunk, vocab))
@@ -215,6 +218,11 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
 # "Sở Khoa học và Công nghệ Sở Công Thương".
 _NEXT_NAME = re.compile(r"\s(?=(?:Sở|Bộ|Ủy ban|Uỷ ban|UBND|Ban|Văn phòng|Công an|Thanh tra|Đài)"
                         r"\s+[A-ZĐÀ-Ỹ])")
+
+
+def _keep_together(found: re.Match[str]) -> str:
+    first, second = (found[1], found[2]) if found[1] else (found[3], found[4])
+    return f"{first} \u2060và\u2060 {second}"
 
 
 def _split_run_on(text: str, vocab: Vocabulary) -> str:
