@@ -116,3 +116,12 @@ def test_a_sure_deadline_outside_the_plan_year_is_said_but_not_flagged(tmp_path)
     draft = (tmp_path / "d.yaml").read_text("utf-8")
     assert "# printed 'Quý II/2027': falls in 2027, not in the plan year 2026\n" in draft
     assert "CHECK: falls in" not in draft
+
+
+def test_a_header_cell_wrapped_onto_a_second_line_is_one_column():
+    from engine.importer.layouts import find_tables_in_export
+
+    text = FLAT.replace("Thời gian\n", "Thời gian hoàn\nthành\n")
+    (table,) = find_tables_in_export(text)
+    assert table.columns == ("number", "title", "lead", "coordinators", "due", "note")
+    assert table.rows[0].get("due") == "Quý II/2026"

@@ -40,15 +40,15 @@ def find_flattened_tables(text: str) -> list[TaskTable]:
     tables: list[TaskTable] = []
     i = 0
     while i < len(lines):
-        width = _header_width(lines, i)
+        header, width = _header(lines, i)
         if width == 0:
             i += 1
             continue
-        columns = map_header(lines[i:i + width]) or ()
+        columns = map_header(header) or ()
         grid, starts, guesses, end = _read_rows(lines, i + width, columns=columns)
         where = f"line {i + 1}"
         # A row is named by its first line, as an editor numbers lines.
-        table = tables_from_rows([lines[i:i + width], *grid], caption=_caption(lines, i),
+        table = tables_from_rows([header, *grid], caption=_caption(lines, i),
                                  where=where, numbered=False,
                                  places=[where, *(f"line {k + 1}" for k in starts)],
                                  guesses=[(), *guesses])
@@ -62,15 +62,24 @@ def _caption(lines: Sequence[str], i: int) -> str:
     return " / ".join(line for line in lines[max(0, i - 8):i] if line)
 
 
-def _header_width(lines: Sequence[str], i: int) -> int:
-    """How many lines from i form a table header (0 if none)."""
+def _header(lines: Sequence[str], i: int) -> tuple[list[str], int]:
+    """The header cells from line i and how many lines they take ([], 0 if none). A short
+    lower-case line with no role of its own ends the header cell before it ("Thời gian
+    hoàn" / "thành")."""
+    cells: list[str] = []
     k = i
-    while k < len(lines) and lines[k] and len(lines[k]) <= 60 and role_of(lines[k]) != "other" \
+    while k < len(lines) and lines[k] and len(lines[k]) <= 60 \
             and not _NUMBER.match(lines[k]) and not _SECTION.match(lines[k]):
+        if role_of(lines[k]) != "other":
+            cells.append(lines[k])
+        elif cells and len(lines[k]) <= 25 and lines[k][:1].islower():
+            cells[-1] = f"{cells[-1]} {lines[k]}"
+        else:
+            break
         k += 1
-    if k - i >= 3 and map_header(lines[i:k]) is not None:
-        return k - i
-    return 0
+    if len(cells) >= 3 and map_header(cells) is not None:
+        return cells, k - i
+    return [], 0
 
 
 def _read_rows(lines: Sequence[str], start: int, *, columns: Sequence[str]
