@@ -102,3 +102,15 @@ def test_the_plan_year_is_the_plans_own_date_not_a_cited_documents():
     assert plan_year_hint(cited) == 2025
     draft = "PHỤ LỤC\n*(Kèm theo Kế hoạch số:\n/KH-UBND ngày / /2025 của\nUBND thành phố)*\n"
     assert plan_year_hint(draft) == 2025
+
+
+def test_an_appendix_exported_alone_takes_its_issuer_from_its_caption():
+    from engine.importer.own_directory import letterhead, own_directory
+
+    text = ("**PHỤ LỤC**\nNHIỆM VỤ PHÁT TRIỂN HẠ TẦNG SỐ TRÊN ĐỊA\nBÀN THÀNH PHỐ ĐẾN NĂM 2030\n"
+            "*(Kèm theo Kế hoạch số: /KH-UBND ngày / /2025 của\nUBND thành phố Hà Nội)*\n")
+    assert letterhead(text) == "UBND THÀNH PHỐ HÀ NỘI"
+    directory = own_directory(text, year=2025)
+    assert directory.agencies[0].name == "Ủy ban nhân dân thành phố Hà Nội"
+    assert directory.directory.city == "Hà Nội"
+    assert issuer_of("ĐẢNG ỦY CHÍNH PHỦ").name == "Đảng ủy Chính phủ"

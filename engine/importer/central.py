@@ -62,7 +62,10 @@ GOVERNMENT: tuple[Body, ...] = (
     ("ubnd-cap-xa", "Ủy ban nhân dân các xã, phường, đặc khu", "collective",
      ("UBND các xã, phường", "Ủy ban nhân dân các xã, phường", "UBND cấp xã",
       "Ủy ban nhân dân cấp xã", "UBND các xã, phường, đặc khu",
-      "UBND các xã, phường, thị trấn", "Ủy ban nhân dân các xã, phường, thị trấn")),
+      "UBND các xã, phường, thị trấn", "Ủy ban nhân dân các xã, phường, thị trấn",
+      "UBND xã, phường, đặc khu", "Ủy ban nhân dân xã, phường, đặc khu", "UBND xã, phường",
+      "Ủy ban nhân dân xã, phường", "UBND các phường, xã", "Ủy ban nhân dân các phường, xã",
+      "UBND các phường, xã, đặc khu")),
 )
 
 PROVINCE: tuple[Body, ...] = (
