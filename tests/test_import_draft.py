@@ -114,3 +114,16 @@ def test_an_appendix_exported_alone_takes_its_issuer_from_its_caption():
     assert directory.agencies[0].name == "Ủy ban nhân dân thành phố Hà Nội"
     assert directory.directory.city == "Hà Nội"
     assert issuer_of("ĐẢNG ỦY CHÍNH PHỦ").name == "Đảng ủy Chính phủ"
+
+
+def test_an_appendix_exported_alone_is_titled_by_its_heading_and_dated_by_its_caption():
+    from engine.importer.header import read_header
+    from engine.importer.own_directory import own_directory
+
+    text = ("**PHỤ LỤC**\nDANH MỤC NHIỆM VỤ PHÁT TRIỂN HẠ TẦNG 5G, IoT\nĐẾN NĂM 2030\n"
+            "*(Kèm theo Kế hoạch số 310/KH-UBND ngày 02 tháng 12 năm 2025 của UBND thành phố "
+            "Hà Nội)*\n")
+    header = read_header(text, directory=own_directory(text, year=2025), directory_ref="d")
+    assert header.data["title"] == "DANH MỤC NHIỆM VỤ PHÁT TRIỂN HẠ TẦNG 5G, IoT ĐẾN NĂM 2030"
+    assert header.data["year"] == 2025  # not the 2030 of its subject
+    assert "appendix heading" in header.doubts["title"][0]
