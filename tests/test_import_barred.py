@@ -143,3 +143,42 @@ def test_a_row_that_would_run_past_the_last_column_ends_at_its_empty_segment():
         ("Sao lưu dữ liệu và bảo đảm phục hồi sau sự cố", "Sở Nội vụ", "Sở Tài chính"),
         ("Đồng bộ dữ liệu", "Sở Tài chính", "")]
     assert table.rows[1].get("due") == "Quý IV/2026" and "due" in table.rows[1].spanned
+
+
+def test_a_block_whose_header_follows_section_rows_is_read_from_its_header():
+    # A second part of the appendix after a blank line: its part and group rows come first,
+    # then a repeated header that leaves the number cell blank, then the rows.
+    first = _barred(["**TT**", "**Nhiệm vụ**", "**Cơ quan chủ trì**", "**Thời hạn**"],
+                    ["1", "Ban hành quy chế làm việc", "Sở Nội vụ", "Quý II/2026"])
+    second = "\n".join(["", "", "|", "**B**", "|", "**PHẦN HAI: ỨNG DỤNG**", "|", "|",
+                        "**Nhiệm vụ**", "|", "**Cơ quan chủ trì**", "|", "**Thời hạn**", "|",
+                        "|", "2.1", "|", "Nâng cấp cổng dịch vụ công", "|", "Sở Tài chính",
+                        "|", "Năm 2026", "|", "|", "2.2", "|", "Số hóa hồ sơ lưu trữ", "|",
+                        "Sở Nội vụ", "|", "Tháng 9/2026", "|"]) + "\n"
+    tables = find_tables_in_export(first + second)
+    rows = [r for t in tables for r in t.rows]
+    assert [(r.number, r.get("title"), r.get("lead")) for r in rows] == [
+        ("1", "Ban hành quy chế làm việc", "Sở Nội vụ"),
+        ("2.1", "Nâng cấp cổng dịch vụ công", "Sở Tài chính"),
+        ("2.2", "Số hóa hồ sơ lưu trữ", "Sở Nội vụ")]
+    assert rows[1].section is not None and "ỨNG DỤNG" in rows[1].section
+
+
+def test_a_block_without_a_header_after_a_blank_line_continues_the_table_before():
+    first = _barred(["**TT**", "**Nhiệm vụ**", "**Cơ quan chủ trì**", "**Thời hạn**"],
+                    ["1", "Ban hành quy chế làm việc", "Sở Nội vụ", "Quý II/2026"])
+    rest = "\n".join(["", "|", "2", "|", "Kiểm tra việc thực hiện", "|", "Sở Tư pháp", "|",
+                      "Năm 2026", "|"]) + "\n"
+    tables = find_tables_in_export(first + rest)
+    assert [r.get("title") for t in tables for r in t.rows] == ["Ban hành quy chế làm việc",
+                                                                 "Kiểm tra việc thực hiện"]
+    assert any("continues" in note for note in tables[-1].skipped)
+
+
+def test_a_numbered_group_row_with_only_a_heading_is_a_section():
+    text = _barred(["**TT**", "**Nhiệm vụ**", "**Cơ quan chủ trì**", "**Thời hạn**"],
+                   ["3.1", "", "Nông nghiệp", ""],
+                   ["3.1.1", "Lập bản đồ số vùng trồng", "Sở Nông nghiệp và Môi trường",
+                    "Năm 2026"])
+    (table,) = find_tables_in_export(text)
+    assert [(r.number, r.section) for r in table.rows] == [("3.1.1", "3.1 Nông nghiệp")]

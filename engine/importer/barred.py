@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.importer.agencies import AGENCY_HEAD
 from engine.importer.table import TaskTable, map_header, role_of, tables_from_rows
@@ -42,20 +42,60 @@ def looks_barred(text: str) -> bool:
 
 
 def find_barred_tables(text: str) -> list[TaskTable]:
-    """The task tables of a text whose cells stand between lone "|" lines."""
+    """The task tables of a text whose cells stand between lone "|" lines. A block whose
+    header comes after section rows is read from its header; a block with no header of
+    its own after a table (the table went on after a blank line) is read under that
+    table's header, and says so."""
     lines = [line.strip() for line in text.splitlines()]
     tables: list[TaskTable] = []
+    previous: _Header | None = None
     i = 0
     while i < len(lines):
         if lines[i] != _BAR:
             i += 1
             continue
         segments, end = _segments(lines, i)
-        table = _table(segments, lines, i)
-        if table is not None and table.rows:
-            tables.append(table)
+        found = _header(segments) or (previous and _Header(previous.cells, previous.where, 0,
+                                                           continued=True))
+        if found is not None:
+            table = _table(found, segments, lines, i)
+            if table is not None and table.rows:
+                tables.append(table)
+                previous = found if not found.continued else previous
         i = max(end, i + 1)
     return tables
+
+
+@dataclass
+class _Header:
+    cells: list[str]
+    where: str  # "line N" of the header row
+    at: int  # the first body segment
+    before: list[_Segment] = field(default_factory=list)  # rows above it (section rows)
+    continued: bool = False
+
+
+def _header(segments: list[_Segment]) -> _Header | None:
+    """The block's header row: the first run of cells (up to an empty segment) among its
+    first few that names the columns, after section rows if any."""
+    start = 0
+    for _ in range(6):
+        width = next((k for k in range(start, len(segments)) if not segments[k].text),
+                     len(segments)) - start
+        cells = [s.text for s in segments[start:start + width]]
+        if width >= 3 and map_header(cells) is not None:
+            body = segments[start + width + 1:]
+            two_rows = _under_header(cells, body)
+            used = width + 1
+            if two_rows is not None:
+                cells, n = two_rows
+                used += n + 1
+            return _Header(cells, f"line {segments[start].line}", start + used,
+                           before=segments[:start])
+        if width == 0 or start + width >= len(segments):
+            return None
+        start += width + 1
+    return None
 
 
 def _segments(lines: Sequence[str], start: int) -> tuple[list[_Segment], int]:
@@ -90,25 +130,38 @@ def _cell_text(lines: Sequence[str]) -> str:
     return text.strip()
 
 
-def _table(segments: list[_Segment], lines: Sequence[str], start: int) -> TaskTable | None:
-    width = next((k for k, s in enumerate(segments) if not s.text), len(segments))
-    header = [s.text for s in segments[:width]]
-    body = segments[width + 1:]
-    two_rows = _under_header(header, body)
-    if two_rows is not None:
-        header, used = two_rows
-        width, body = len(header), body[used + 1:]
-    if width < 3 or map_header(header) is None:
+def _table(found: _Header, segments: list[_Segment], lines: Sequence[str],
+           start: int) -> TaskTable | None:
+    header = list(found.cells)
+    body = [*found.before, *segments[found.at:]]
+    columns = map_header(header)
+    if columns is None:
         return None
-    columns = map_header(header) or ()
-    rows = _rows(body, width, due_last=bool(columns) and columns[-1] == "due")
+    if "number" not in columns and _numbered_beyond(body, len(header)):
+        header, columns = ["TT", *header], ("number", *columns)  # its number cell was blank
+    rows = _rows(body, len(header), due_last=bool(columns) and columns[-1] == "due")
     grid: list[list[str | None]] = [list(header)]
-    places = [f"line {start + 1}"]
+    places = [found.where if not found.continued else f"line {start + 1}"]
     for row in rows:
         grid.append(_aligned(row.cells, columns))
         places.append(f"line {row.line + 1}")
     caption = " / ".join(line for line in lines[max(0, start - 8):start] if line)
-    return tables_from_rows(grid, caption=caption, where=f"line {start + 1}", places=places)
+    table = tables_from_rows(grid, caption=caption, where=f"line {start + 1}", places=places)
+    if table is not None and found.continued:
+        note = (f"line {start + 1}: rows read under the header of the table before "
+                f"({found.where}), which this block continues after a blank line")
+        table = replace(table, skipped=(note, *table.skipped))
+    return table
+
+
+def _numbered_beyond(body: Sequence[_Segment], width: int) -> bool:
+    """Whether the body's first numbered row has one cell more than the header: a header
+    whose number cell was left blank (its bar lines read as the end of a row)."""
+    for k, segment in enumerate(body):
+        if _NUMBER.match(segment.text):
+            run = next((j for j in range(k, len(body)) if not body[j].text), len(body)) - k
+            return run == width + 1
+    return False
 
 
 def _under_header(top: list[str], body: Sequence[_Segment]) -> tuple[list[str], int] | None:

@@ -76,7 +76,10 @@ def _role_of(cell: str) -> str:
     text = ascii_fold(one_line(cell)).strip(" :.")
     if not text:
         return "other"
+    # Words run together by a PDF converter ("Đơn vịphốihợp") are read without spaces too;
+    # the first rule either reading matches wins.
+    glued = text.replace(" ", "") if len(text) <= 40 else None
     for role, pattern in _HEADER_RULES:
-        if re.search(pattern, text):
+        if re.search(pattern, text) or (glued and re.search(pattern.replace(" ", ""), glued)):
             return role
     return "other"

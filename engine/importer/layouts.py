@@ -30,12 +30,14 @@ def pipes_to_tabs(text: str) -> str:
 
 def find_tables_in_export(text: str) -> list[TaskTable]:
     """Task tables of a text export in any shape: tab-, pipe- or Markdown-separated rows,
-    cells between lone "|" lines, or, when there are none, one cell per line."""
+    HTML table rows, cells between lone "|" lines, or, when there are none, one cell per line."""
     from engine.importer.barred import find_barred_tables, looks_barred
     from engine.importer.flat import find_flattened_tables
+    from engine.importer.html_tables import find_html_tables, has_html_tables
     from engine.importer.table import find_tables_in_text
 
-    found = find_tables_in_text(pipes_to_tabs(text))
+    found = find_html_tables(text) if has_html_tables(text) else []
+    found = found or find_tables_in_text(pipes_to_tabs(text))
     if not found and looks_barred(text):
         found = find_barred_tables(text)
     return found or find_flattened_tables(text)

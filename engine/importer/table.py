@@ -260,6 +260,9 @@ def _kind_of(raw: Sequence[str], cells: dict[str, str]) -> str:
         return "section"
     if len(filled) == 1 and (_SECTION_TEXT.match(filled[0]) or filled[0].isupper()):
         return "section"
+    if number and len(filled) == 2 and not one_line(cells.get("title", "")) \
+            and not cells.get("due"):
+        return "section"  # "5.1 | | Thương mại": a numbered group heading beside the task column
     if len(filled) == 1 and number == one_line(filled[0]) and _NUMBERED_HEADING.match(number):
         return "section"  # "1. Chuyển đổi số ...", merged across the row
     if not number and _is_continuation(cells):
