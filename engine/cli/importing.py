@@ -24,6 +24,7 @@ from engine.importer.layouts import find_tables_in_export
 from engine.importer.own_directory import directory_yaml, own_directory
 from engine.importer.rollover import roll_over
 from engine.importer.table import TaskTable
+from engine.importer.unread import unread_regions
 from engine.loader import load_directory, load_plan, read_text
 
 
@@ -66,13 +67,17 @@ def cmd_import(args: argparse.Namespace) -> int:
                         "written beside the draft", location=Location(str(args.doc)))
     directory = load_directory(args.directory) if args.directory else None
     text, tables = read_document(args.doc)
-    if not tables:
+    unread = unread_notes(args.doc, text, tables)
+    if not any(t.rows for t in tables):
         hint = ("; a PDF's tables are found by their ruling lines: for a table drawn "
                 "without lines, give the .docx or a text export" if
                 args.doc.suffix.lower() == ".pdf" else "")
+        empty = "".join(f"; the table at {t.where} has a header but no task row under it"
+                        for t in tables)
+        rows = "".join(f"; {note}" for note in unread)
         raise SpecError("no task table found (looked for a header row naming the task and "
                         "its lead or deadline: 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời gian'..."
-                        f"){hint}", location=Location(str(args.doc)))
+                        f"){hint}{empty}{rows}", location=Location(str(args.doc)))
     if directory is None:
         year = args.year or plan_year_hint(text)
         if year is None:
@@ -85,7 +90,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         base = args.output.parent if args.output else Path.cwd()
         ref = Path(os.path.relpath(args.directory.resolve(), base.resolve())).as_posix()
     draft = build_draft(tables, text=text, directory=directory, directory_ref=ref,
-                        year=args.year, drafted=args.directory is None)
+                        year=args.year, drafted=args.directory is None, unread=unread)
     console = out if args.output else err
     _write(args.output, draft.to_yaml(origin=args.doc.name))
     if args.directory is None:
@@ -100,6 +105,17 @@ def cmd_import(args: argparse.Namespace) -> int:
                       f"{extra}")
     _print_summary(draft, tables, console)
     return EXIT_OK
+
+
+def unread_notes(path: Path, text: str, tables: list[TaskTable]) -> list[str]:
+    """What a text export holds that looks like table rows but no table took, and the tables
+    found with no task row (a .docx or PDF is read by its own tables: no such scan)."""
+    notes = [f"the table at {t.where} has a header but no task row under it"
+             for t in tables if not t.rows]
+    if path.suffix.lower() in (".docx", ".pdf"):
+        return notes
+    found = unread_regions(text, tables)
+    return notes + [u.note(any_table=any(t.rows for t in tables)) for u in found]
 
 
 def read_document(path: Path) -> tuple[str, list[TaskTable]]:
@@ -169,6 +185,13 @@ def _print_summary(draft: Draft, tables: list[TaskTable], console: Console) -> N
                   f"{counted(len(draft.tasks), 'task')}; {counted(total, 'field')}: "
                   f"{total - doubtful} certain, {doubtful} to check (marked '# CHECK:' in the "
                   "draft)")
+    if draft.unread:
+        verb = "looks" if len(draft.unread) == 1 else "look"
+        console.print(f"[bold]{counted(len(draft.unread), 'region')} of the document {verb} "
+                      "like table rows but were not read as tasks[/bold] (marked '# CHECK:' at "
+                      "the top of the draft):")
+        for note in draft.unread:
+            console.print(f"  {note}", markup=False)
     n = draft.counts()
     console.print(f"read {counted(n['tasks'], 'task')}, {counted(n['agencies'], 'agency')}, "
                   f"{counted(n['deadlines'], 'deadline')}; flagged "

@@ -14,7 +14,8 @@ __all__ = ["Draft", "build_draft", "find_tables_in_text"]
 
 
 def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
-                directory_ref: str, year: int | None = None, drafted: bool = False) -> Draft:
+                directory_ref: str, year: int | None = None, drafted: bool = False,
+                unread: Sequence[str] = ()) -> Draft:
     """A draft spec from a document's task tables.
 
     Args:
@@ -25,6 +26,8 @@ def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
         year: the plan year; read from the document when None.
         drafted: whether `directory` was drafted from the document itself (its names are
             then all new, and only guesses about them are flagged).
+        unread: regions of the document that look like table rows but were read into no
+            table (engine.importer.unread): each is a `# CHECK:` at the top of the draft.
 
     Returns:
         The draft; `Draft.to_yaml()` writes it with a comment on every uncertain field.
@@ -38,4 +41,5 @@ def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
     monitor = context.vocab.proposal(str(header.data["monitor"]))
     if monitor is not None and monitor.id not in {p.id for p in proposed}:
         proposed.append(monitor)  # named only as the monitor: it must be in the directory too
-    return Draft(header.data, tasks, header.doubts, proposed, skipped, drafted=drafted)
+    return Draft(header.data, tasks, header.doubts, proposed, skipped, drafted=drafted,
+                 unread=list(unread))

@@ -77,6 +77,7 @@ class Draft:
     proposed: list[ProposedAgency] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     drafted: bool = False  # the directory was drafted from the plan, not given
+    unread: list[str] = field(default_factory=list)  # row-like regions no table took
 
     def counts(self) -> dict[str, int]:
         """What was read and what was flagged: tasks, distinct agencies, deadlines."""
@@ -132,7 +133,7 @@ def _summary_notes(draft: Draft) -> list[str]:
         notes.append(f"Agencies named in the plan, drafted into the directory with it: {named}")
     elif draft.proposed:
         notes.append(f"Agencies not in the directory (add them before validating): {named}")
-    return notes + [f"skipped {s}" for s in draft.skipped]
+    return notes + [f"CHECK: {u}" for u in draft.unread] + [f"skipped {s}" for s in draft.skipped]
 
 
 def counted(n: int, noun: str) -> str:
