@@ -116,3 +116,27 @@ def test_a_deadline_bound_to_a_year_is_read_surely(cell, phrase):
 def test_the_front_and_its_member_organisations_are_one_body(cell, national):
     found = read_agencies(cell, national)
     assert len(found.refs) == 1 and found.proposed[0].name == cell
+
+
+def _communes_plan(extra: str = "") -> str:
+    return "\n".join([
+        "ỦY BAN NHÂN DÂN TỈNH PHÚ THỌ", "Phú Thọ, ngày 3 tháng 2 năm 2026", extra, "",
+        "TT\tNhiệm vụ\tCơ quan chủ trì\tCơ quan phối hợp\tThời hạn",
+        "1\tRà soát hồ sơ địa chính\tSở Nông nghiệp và Môi trường\tUBND các xã, phường"
+        "\tQuý II/2026",
+        "2\tCập nhật bản đồ số\tUBND cấp xã\tSở Xây dựng\tQuý III/2026", ""])
+
+
+def test_a_plan_that_never_names_special_zones_names_the_communes_as_it_prints_them():
+    draft = _draft(_communes_plan())
+    (collective,) = [p for p in draft.proposed if p.id == "ubnd-cap-xa"]
+    assert collective.name == "Ủy ban nhân dân các xã, phường"
+    assert all("đặc khu" not in why for t in draft.tasks for reasons in t.doubts.values()
+               for why in reasons)
+
+
+def test_a_plan_that_names_special_zones_elsewhere_still_asks_of_a_cell_without_them():
+    draft = _draft(_communes_plan("Các xã, phường, đặc khu triển khai kế hoạch này."))
+    (collective,) = [p for p in draft.proposed if p.id == "ubnd-cap-xa"]
+    assert collective.name == "Ủy ban nhân dân các xã, phường, đặc khu"
+    assert any("đặc khu" in why for why in draft.tasks[0].doubts["coordinators"])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from engine.core.spec import Directory
 from engine.importer.agencies import Vocabulary
+from engine.importer.central import ASK_UNLESS_PRINTED, NAMED_WITHOUT
 from engine.importer.draft import Draft, ImportContext, collect_proposals, draft_tasks
 from engine.importer.header import read_header
 from engine.importer.table import TaskTable, find_tables_in_text
+from engine.importer.text import fold_name
 
 __all__ = ["Draft", "build_draft", "find_tables_in_text"]
 
@@ -33,13 +36,24 @@ def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
         The draft; `Draft.to_yaml()` writes it with a comment on every uncertain field.
     """
     header = read_header(text, directory=directory, directory_ref=directory_ref, year=year)
+    settled = _unprinted(text, tables)
     context = ImportContext(year=int(header.data["year"]), vocab=Vocabulary.of(directory),
-                            drafted=drafted)
+                            drafted=drafted, settled=settled)
     tasks = draft_tasks(tables, context=context)
     skipped = [note for table in tables for note in table.skipped]
-    proposed = collect_proposals(tasks)
+    proposed = [replace(p, name=NAMED_WITHOUT[p.id]) if p.id in settled else p
+                for p in collect_proposals(tasks)]
     monitor = context.vocab.proposal(str(header.data["monitor"]))
     if monitor is not None and monitor.id not in {p.id for p in proposed}:
         proposed.append(monitor)  # named only as the monitor: it must be in the directory too
     return Draft(header.data, tasks, header.doubts, proposed, skipped, drafted=drafted,
                  unread=list(unread))
+
+
+def _unprinted(text: str, tables: Sequence[TaskTable]) -> frozenset[str]:
+    """The bodies whose usual name has a word the plan prints nowhere (its text and its
+    tables): it names them without it."""
+    cells = " ".join(c for t in tables for r in t.rows for c in r.cells.values())
+    folded = fold_name(f"{text} {cells}")
+    return frozenset(ref for ref, (word, _) in ASK_UNLESS_PRINTED.items()
+                     if ref in NAMED_WITHOUT and word not in folded)

@@ -92,17 +92,20 @@ class AgencyCell:
                 seen.setdefault(m.ref)
         return tuple(seen)
 
-    def doubts(self, *, drafted: bool = False) -> list[str]:
+    def doubts(self, *, drafted: bool = False, settled: frozenset[str] = frozenset()
+               ) -> list[str]:
         """Why this cell needs a look: fuzzy matches, names split or joined by guess, vague
         phrases, and (unless the directory is `drafted` from the plan itself, where every
-        entry carries its own CHECK) names the directory lacks."""
+        entry carries its own CHECK) names the directory lacks. A body of `settled` is
+        asked no question of engine.importer.central.ASK_UNLESS_PRINTED: the plan never
+        prints the word, so it names the body without it."""
         names = {p.id: p.name for p in self.proposed}
         out = [f"{m.text!r} read as {m.ref}{_named(names.get(m.ref or ''))} (fuzzy match, "
                f"{m.score:.0f}%)" for m in self.matches if m.fuzzy]
         out += [f"{m.text.replace(chr(0x2060), '')!r}: where one name ends and the next "
                 "begins was guessed" for m in self.matches if m.joined]
         out += [f"{m.text!r}: {ASK_UNLESS_PRINTED[m.ref][1]}" for m in self.matches
-                if m.ref in ASK_UNLESS_PRINTED and not m.fuzzy
+                if m.ref in ASK_UNLESS_PRINTED and m.ref not in settled and not m.fuzzy
                 and ASK_UNLESS_PRINTED[m.ref][0] not in fold_name(m.text)]
         if not drafted:
             out += [f"{p.name!r} is not in the directory: proposed as new agency {p.id}"

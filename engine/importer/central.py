@@ -105,3 +105,6 @@ ASK_UNLESS_PRINTED: dict[str, tuple[str, str]] = {
     "ubnd-cap-xa": ("dac khu", "the communes' collective is named with the special zones "
                     "(đặc khu): does this province have any, or is it 'các xã, phường'?"),
 }
+# A plan that never prints the word names the body without it, surely (id -> that name): a
+# province without special zones has "Ủy ban nhân dân các xã, phường".
+NAMED_WITHOUT: dict[str, str] = {"ubnd-cap-xa": "Ủy ban nhân dân các xã, phường"}

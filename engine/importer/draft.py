@@ -150,6 +150,7 @@ class ImportContext:
     year: int
     vocab: Vocabulary
     drafted: bool = False  # the directory is drafted from the plan: new names are expected
+    settled: frozenset[str] = frozenset()  # bodies named without a word the plan never prints
 
 
 def draft_tasks(tables: Sequence[TaskTable], *, context: ImportContext) -> list[DraftTask]:
@@ -247,7 +248,7 @@ def _read_agency_fields(task: DraftTask, row: Row, context: ImportContext) -> No
             c for c in (roles.coordinators, row.get("coordinators")) if c)})
     lead = read_agencies(lead_text, vocab)
     task.lead = lead.refs
-    for reason in lead.doubts(drafted=drafted):
+    for reason in lead.doubts(drafted=drafted, settled=context.settled):
         task.doubt("lead", reason)
     if not task.lead:
         task.doubt("lead", "no lead agency in the row: fill it in")
@@ -257,12 +258,12 @@ def _read_agency_fields(task: DraftTask, row: Row, context: ImportContext) -> No
         # ministry leads its own part and works with the others on theirs).
         task.coordinators = tuple(r for r in coordinators.refs
                                   if r not in task.lead or vocab.collective(r))
-        for reason in coordinators.doubts(drafted=drafted):
+        for reason in coordinators.doubts(drafted=drafted, settled=context.settled):
             task.doubt("coordinators", reason)
     if row.get("media"):
         media = read_agencies(row.get("media"), vocab)
         task.media = media.refs
-        for reason in media.doubts(drafted=drafted):
+        for reason in media.doubts(drafted=drafted, settled=context.settled):
             task.doubt("media", reason)
     task.proposed = (*lead.proposed, *_proposed(row, "coordinators", vocab),
                      *_proposed(row, "media", vocab))
