@@ -10,6 +10,7 @@ from engine.importer.agencies import Vocabulary
 from engine.importer.central import ASK_UNLESS_PRINTED, NAMED_WITHOUT
 from engine.importer.draft import Draft, ImportContext, collect_proposals, draft_tasks
 from engine.importer.header import read_header
+from engine.importer.near_names import flag_short_forms
 from engine.importer.table import TaskTable, find_tables_in_text
 from engine.importer.text import fold_name
 
@@ -43,6 +44,8 @@ def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
     skipped = [note for table in tables for note in table.skipped]
     proposed = [replace(p, name=NAMED_WITHOUT[p.id]) if p.id in settled else p
                 for p in collect_proposals(tasks)]
+    if drafted:
+        flag_short_forms(tasks, proposed)
     monitor = context.vocab.proposal(str(header.data["monitor"]))
     if monitor is not None and monitor.id not in {p.id for p in proposed}:
         proposed.append(monitor)  # named only as the monitor: it must be in the directory too

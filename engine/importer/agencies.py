@@ -60,6 +60,7 @@ class Match:
     score: float = 0.0
     vague: bool = False
     joined: bool = False  # an unknown name read across separators (or a piece without head)
+    note: str = ""  # why a name read as printed still needs a look
 
     @property
     def fuzzy(self) -> bool:
@@ -112,6 +113,8 @@ class AgencyCell:
                     for p in self.proposed]
         out += [f"{m.text!r} names no agency in particular: left out" for m in self.matches
                 if m.vague]
+        out += [f"{m.text.replace(chr(0x2060), '')!r}: {m.note}" for m in self.matches
+                if m.note and not m.fuzzy]
         return out
 
 
@@ -155,9 +158,11 @@ class Vocabulary:
             found = process.extractOne(key, list(self.refs), scorer=fuzz.ratio,
                                        score_cutoff=FUZZY_CUTOFF)
             # A fuzzy match must keep the head word: "Sở Nội vụ" is never "Bộ Nội vụ"; and
-            # one body is never the collective: "UBND phường" is not "UBND các xã, phường".
+            # one body is never the collective: "UBND phường" is not "UBND các xã, phường";
+            # nor is one level another: "UBND các huyện" is not "UBND các tỉnh".
             if found and found[0].split()[0] == key.split()[0] and \
-                    ("cac" not in found[0].split() or "cac" in ascii_fold(text).split()):
+                    ("cac" not in found[0].split() or "cac" in ascii_fold(text).split()) and \
+                    _same_level(found[0], key):
                 return self.refs[found[0]], float(found[1])
         outside = self.outside.lookup(text) if self.outside is not None else None
         if outside and self.outside and _PLURAL.match(text) and \
@@ -213,8 +218,17 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
             name = m.text.replace("\u2060", "").strip()
             new = ProposedAgency(slugify(name, max_words=8), name, _guess_kind(name))
             proposed.append(new)
-            matches[i] = Match(m.text, new.id, 100.0, joined=m.joined)
+            matches[i] = Match(m.text, new.id, 100.0, joined=m.joined,
+                               note=m.note or _headless(name))
     return AgencyCell(tuple(matches), tuple(dict.fromkeys(proposed)))
+
+
+def _headless(name: str) -> str:
+    """Why a new name does not read as a body's full name: it has no head word."""
+    if _HEAD.match(name) or re.match(r"^(?:Các|Những)\s", name):
+        return ""
+    return ("no head word of a body (Bộ, Sở, Ủy ban, Cục...): a short name, or no agency "
+            "at all? Write the body's full name")
 
 
 # Where a second name may start with no separator before it (a line break lost in export):
@@ -247,7 +261,10 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
     inner = _INNER.match(chunk)
     if inner and _HEAD.match(inner["inner"].strip()):
         # "Bộ TN&MT (Vụ Pháp chế)": the unit in brackets does the work.
-        return [Match(m.text, m.ref, min(m.score, 85.0), m.vague)
+        outer = " ".join(inner["outer"].split())
+        return [Match(m.text, m.ref, min(m.score, 85.0), m.vague,
+                      note=f"read as the unit in brackets; the body printed before them is "
+                           f"{outer!r}: which one carries the task?")
                 for m in _read_chunk(inner["inner"].strip(), vocab)]
     pieces, seps, prefixes = _pieces(chunk)
     best: list[tuple[float, list[Match]]] = [(0.0, [])]
@@ -310,6 +327,13 @@ def _one_unknown(pieces: Sequence[str]) -> bool:
     return bool(_HEAD.match(first)) and all(
         p and not _HEAD.match(p) and not _LIST_START.match(p)
         and not _VAGUE.search(fold_name(p)) for p in rest)
+
+
+_LEVEL_WORDS = {"tinh", "huyen", "quan", "xa", "phuong", "thi", "tran", "khu"}
+def _same_level(one: str, other: str) -> bool:
+    """Whether two folded names share a level word (or neither has one)."""
+    a, b = _LEVEL_WORDS & set(one.split()), _LEVEL_WORDS & set(other.split())
+    return bool(a & b) or not (a or b)
 
 
 _PLURAL = re.compile(r"^\s*(?:các|những)\s", re.I)

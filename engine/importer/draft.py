@@ -258,6 +258,10 @@ def _read_agency_fields(task: DraftTask, row: Row, context: ImportContext) -> No
         # ministry leads its own part and works with the others on theirs).
         task.coordinators = tuple(r for r in coordinators.refs
                                   if r not in task.lead or vocab.collective(r))
+        dropped = [r for r in coordinators.refs if r not in task.coordinators]
+        if dropped:
+            task.doubt("coordinators", f"{', '.join(dropped)} printed in the coordinators "
+                       "cell too: left out, as the lead (add back if it coordinates as well)")
         for reason in coordinators.doubts(drafted=drafted, settled=context.settled):
             task.doubt("coordinators", reason)
     if row.get("media"):
