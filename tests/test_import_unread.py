@@ -73,3 +73,12 @@ def test_a_page_number_or_a_numbered_paragraph_is_no_table_row() -> None:
     text = HEAD + "1. Mục đích\nNâng cao chất lượng phục vụ người dân\n\n2\n\n" \
         "2. Yêu cầu\nCác sở thực hiện nghiêm túc trong năm 2026\n3\n"
     assert unread_regions(text, []) == []
+
+
+def test_a_header_with_no_task_row_under_it_is_named(tmp_path: Path, capsys) -> None:
+    text = HEAD + "TT\tNhiệm vụ\tCơ quan chủ trì\tThời hạn\n\nCác sở tự xây dựng kế hoạch.\n"
+    doc = tmp_path / "plan.txt"
+    doc.write_text(text, encoding="utf-8")
+    assert main(["import", str(doc), "-o", str(tmp_path / "d.yaml")]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "the table at line 8 has a header but no task row under it" in err
