@@ -43,3 +43,15 @@ def test_a_table_with_a_placeholder_header_continues_the_one_before_and_says_so(
     assert len(tables) == 2
     assert tables[0].columns == tables[1].columns
     assert any("header of the table at line" in note for note in tables[1].skipped)
+
+
+def test_the_draft_asks_to_check_a_table_read_under_another_table_s_header():
+    from engine.importer import build_draft
+    from engine.importer.own_directory import own_directory
+
+    text = "SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH LÀO CAI\nLào Cai, ngày 4 tháng 3 năm 2026\n" + TEXT
+    draft = build_draft(find_tables_in_export(text), text=text,
+                        directory=own_directory(text, year=2026), directory_ref="d.yaml",
+                        year=2026, drafted=True)
+    head = draft.to_yaml().split("plan:")[0]
+    assert "# CHECK: line" in head and "read under the header of the table at line" in head

@@ -148,7 +148,7 @@ def _table(found: _Header, segments: list[_Segment], lines: Sequence[str],
     caption = " / ".join(line for line in lines[max(0, start - 8):start] if line)
     table = tables_from_rows(grid, caption=caption, where=f"line {start + 1}", places=places)
     if table is not None and found.continued:
-        note = (f"line {start + 1}: rows read under the header of the table before "
+        note = (f"CHECK: line {start + 1}: rows read under the header of the table before "
                 f"({found.where}), which this block continues after a blank line")
         table = replace(table, skipped=(note, *table.skipped))
     return table

@@ -133,7 +133,8 @@ def _summary_notes(draft: Draft) -> list[str]:
         notes.append(f"Agencies named in the plan, drafted into the directory with it: {named}")
     elif draft.proposed:
         notes.append(f"Agencies not in the directory (add them before validating): {named}")
-    return notes + [f"CHECK: {u}" for u in draft.unread] + [f"skipped {s}" for s in draft.skipped]
+    return notes + [f"CHECK: {u}" for u in draft.unread] + [
+        s if s.startswith("CHECK: ") else f"skipped {s}" for s in draft.skipped]
 
 
 def counted(n: int, noun: str) -> str:

@@ -83,8 +83,8 @@ def find_html_tables(text: str) -> list[TaskTable]:
         if table is None or not table.rows:
             continue
         if own is None:
-            note = (f"line {grid.line}: a table without a header of its own, read under the "
-                    f"header of the table at line {header[1] if header else '?'}")
+            note = (f"CHECK: line {grid.line}: a table without a header of its own, read "
+                    f"under the header of the table at line {header[1] if header else '?'}")
             table = replace(table, skipped=(note, *table.skipped))
         tables.append(table)
     return tables
