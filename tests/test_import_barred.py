@@ -182,3 +182,11 @@ def test_a_numbered_group_row_with_only_a_heading_is_a_section():
                     "Năm 2026"])
     (table,) = find_tables_in_export(text)
     assert [(r.number, r.section) for r in table.rows] == [("3.1.1", "3.1 Nông nghiệp")]
+
+
+def test_emphasis_over_a_line_break_is_no_part_of_the_cell_text():
+    text = _barred(HEADER, ["1", "Số hồ sơ số hóa\n*Trong đó:*\n*- Hồ sơ giấy đã\nsố hóa*\n"
+                            "*- Hồ sơ _điện tử_*", "Sở Nội vụ", "", "Năm 2026"])
+    (table,) = find_tables_in_export(text)
+    title = " ".join(table.rows[0].get("title").split())
+    assert title == "Số hồ sơ số hóa Trong đó: - Hồ sơ giấy đã số hóa - Hồ sơ điện tử"

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from engine.core.spec import Directory
+from engine.importer.abbreviations import expand_abbreviations, flag_abbreviations
 from engine.importer.agencies import Vocabulary
 from engine.importer.central import ASK_UNLESS_PRINTED, NAMED_WITHOUT
 from engine.importer.draft import Draft, ImportContext, collect_proposals, draft_tasks
@@ -44,6 +45,8 @@ def build_draft(tables: Sequence[TaskTable], *, text: str, directory: Directory,
     skipped = [note for table in tables for note in table.skipped]
     proposed = [replace(p, name=NAMED_WITHOUT[p.id]) if p.id in settled else p
                 for p in collect_proposals(tasks)]
+    proposed, abbreviated = expand_abbreviations(proposed, text)
+    flag_abbreviations(tasks, abbreviated)
     if drafted:
         flag_short_forms(tasks, proposed)
     monitor = context.vocab.proposal(str(header.data["monitor"]))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from engine.importer.agencies import AGENCY_HEAD
 from engine.importer.table import TaskTable, map_header, role_of, tables_from_rows
+from engine.importer.text import strip_emphasis
 
 _BAR = "|"
 _MARKUP = re.compile(r"\*{1,3}([^*]*)\*{1,3}|\[\d{1,2}\]")
@@ -123,7 +124,7 @@ def _cell_text(lines: Sequence[str]) -> str:
     """A cell's lines: wrapped lines joined, a list item ("- Bộ Xây dựng;") kept on its own."""
     text = ""
     for line in lines:
-        bare = _MARKUP.sub(lambda m: m.group(1) or "", line).strip()
+        bare = strip_emphasis(_MARKUP.sub(lambda m: m.group(1) or "", line))
         if not bare or _FILLER.match(bare):  # a dotted line left where a rule was
             continue
         text += ("\n" if text and _BULLET.match(bare) else " " if text else "") + bare
