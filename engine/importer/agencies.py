@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
 from engine.core.spec import GROUP_PREFIX, Directory
-from engine.importer.central import ASK_UNLESS_PRINTED, GOVERNMENT, PROVINCE
+from engine.importer.cells import AgencyCell, Match, ProposedAgency
+from engine.importer.central import GOVERNMENT, PROVINCE
+from engine.importer.collectives import (
+    bare_kind,
+    collective_of_kinds,
+    joins_after_and,
+    localities,
+    split_at_and,
+)
 from engine.importer.text import ascii_fold, fold_name, slugify, strip_markup
+
+__all__ = ["AGENCY_HEAD", "AgencyCell", "Match", "ProposedAgency", "Vocabulary",
+           "central_vocabulary", "read_agencies"]
 
 FUZZY_CUTOFF = 86
 _MAX_SPAN = 8
@@ -18,7 +29,7 @@ _MAX_SPAN = 8
 # binh và Xã hội", "UBND các quận, huyện, thị xã"), so the split between them is chosen by
 # what the directory knows.
 _STRONG = re.compile(r"\s*(?:;|\n|•|(?:^|(?<=[.;:]))\s*-\s+|\s+\+\s+)\s*")
-_WEAK = re.compile(r"(\s*,\s*|\s+-\s+|\s+v[aà]\s+)", re.I)
+_WEAK = re.compile(r"(\s*,(?!\u2060)\s*|\s+-\s+|\s+v[aà]\s+)", re.I)
 # "Văn phòng HĐND và UBND phường" is one office: its "và" is no separator (a word joiner
 # around it hides it from _WEAK).
 _JOINED = re.compile(r"(HĐND|Hội đồng nhân dân)\s+và\s+(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
@@ -40,7 +51,7 @@ _RELEVANT = re.compile(r"\s+(?:có\s+)?liên\s+quan\s*$", re.I)
 # và Du lịch") continues the unknown name before it rather than naming a body of its own.
 _HEAD = re.compile(r"^(?:Các\s+|Những\s+)?(?:Bộ|Sở|Ban|Ủy ban|Uỷ ban|UBND|Văn phòng|Thanh tra|"
                    r"Đài|Báo|Tạp chí|Công an|Cục|Tổng cục|Vụ|Viện|Trung tâm|Hội|Liên đoàn|"
-                   r"Liên minh|Đoàn|Mặt trận|Thành ủy|Tỉnh ủy|Tỉnh đoàn|Thành đoàn|Phòng|"
+                   r"Liên minh|Liên hiệp|Đoàn|Mặt trận|Thành ủy|Tỉnh ủy|Tỉnh đoàn|Thành đoàn|Phòng|"
                    r"Chi cục|Ngân hàng|Kho bạc|Bảo hiểm|Trường|Học viện|Tòa án|Kiểm toán|"
                    r"Hội đồng|Tập đoàn|Tổng công ty|Công ty|Chính phủ|Thủ tướng|Quốc hội|"
                    r"Công đoàn|Đảng ủy|Cổng|Hệ thống|Bệnh viện|Ngân|Quỹ)\b|^[A-ZĐ]{2,}\b")
@@ -49,77 +60,6 @@ _KINDS = (("uy ban nhan dan quan", "district"), ("uy ban nhan dan huyen", "distr
           ("uy ban nhan dan phuong", "commune"), ("so ", "department"), ("ban ", "party"),
           ("bao ", "press"), ("dai ", "press"), ("cong doan", "mass-org"),
           ("thanh doan", "mass-org"), ("hoi ", "mass-org"), ("bo ", "central"))
-
-
-@dataclass(frozen=True)
-class Match:
-    """One name read from a cell and what it was matched to."""
-
-    text: str
-    ref: str | None
-    score: float = 0.0
-    vague: bool = False
-    joined: bool = False  # an unknown name read across separators (or a piece without head)
-    note: str = ""  # why a name read as printed still needs a look
-
-    @property
-    def fuzzy(self) -> bool:
-        """Whether the match is not exact (a misspelling, a variant): worth a look."""
-        return self.ref is not None and self.score < 100
-
-
-@dataclass(frozen=True)
-class ProposedAgency:
-    """An agency named in the document that the directory does not know."""
-
-    id: str
-    name: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class AgencyCell:
-    """The agencies of one cell, in order."""
-
-    matches: tuple[Match, ...] = ()
-    proposed: tuple[ProposedAgency, ...] = ()
-
-    @property
-    def refs(self) -> tuple[str, ...]:
-        """Directory references, proposed ids included, without duplicates."""
-        seen: dict[str, None] = {}
-        for m in self.matches:
-            if m.ref:
-                seen.setdefault(m.ref)
-        return tuple(seen)
-
-    def doubts(self, *, drafted: bool = False, settled: frozenset[str] = frozenset()
-               ) -> list[str]:
-        """Why this cell needs a look: fuzzy matches, names split or joined by guess, vague
-        phrases, and (unless the directory is `drafted` from the plan itself, where every
-        entry carries its own CHECK) names the directory lacks. A body of `settled` is
-        asked no question of engine.importer.central.ASK_UNLESS_PRINTED: the plan never
-        prints the word, so it names the body without it."""
-        names = {p.id: p.name for p in self.proposed}
-        out = [f"{m.text!r} read as {m.ref}{_named(names.get(m.ref or ''))} (fuzzy match, "
-               f"{m.score:.0f}%)" for m in self.matches if m.fuzzy]
-        out += [f"{m.text.replace(chr(0x2060), '')!r}: where one name ends and the next "
-                "begins was guessed" for m in self.matches if m.joined]
-        out += [f"{m.text!r}: {ASK_UNLESS_PRINTED[m.ref][1]}" for m in self.matches
-                if m.ref in ASK_UNLESS_PRINTED and m.ref not in settled and not m.fuzzy
-                and ASK_UNLESS_PRINTED[m.ref][0] not in fold_name(m.text)]
-        if not drafted:
-            out += [f"{p.name!r} is not in the directory: proposed as new agency {p.id}"
-                    for p in self.proposed]
-        out += [f"{m.text!r} names no agency in particular: left out" for m in self.matches
-                if m.vague]
-        out += [f"{m.text.replace(chr(0x2060), '')!r}: {m.note}" for m in self.matches
-                if m.note and not m.fuzzy]
-        return out
-
-
-def _named(name: str | None) -> str:
-    return f" ({name})" if name else ""
 
 
 @dataclass
@@ -162,7 +102,8 @@ class Vocabulary:
             # nor is one level another: "UBND các huyện" is not "UBND các tỉnh".
             if found and found[0].split()[0] == key.split()[0] and \
                     ("cac" not in found[0].split() or "cac" in ascii_fold(text).split()) and \
-                    _same_level(found[0], key):
+                    _same_level(found[0], key) and \
+                    ("co" in found[0].split()) == ("co" in key.split()):  # "... có đảo"
                 return self.refs[found[0]], float(found[1])
         outside = self.outside.lookup(text) if self.outside is not None else None
         if outside and self.outside and _PLURAL.match(text) and \
@@ -206,9 +147,10 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
     matches: list[Match] = []
     text = _split_run_on(_LOCALITIES.sub(rf"\1; {_PROVINCES}", strip_markup(cell)), vocab)
     for chunk in _STRONG.split(_JOINED.sub(_keep_together, text)):
-        chunk = chunk.strip(" .-")
+        chunk, why = localities(chunk.strip(" .-"))
         if chunk:
-            matches.extend(_read_chunk(chunk, vocab))
+            matches.extend(_split_noted(chunk, [replace(m, note=m.note or why) for m in
+                                                _read_chunk(chunk, vocab)]))
     proposed = []
     for i, m in enumerate(matches):
         known = vocab.proposal(m.ref) if m.ref else None
@@ -221,6 +163,14 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
             matches[i] = Match(m.text, new.id, 100.0, joined=m.joined,
                                note=m.note or _headless(name))
     return AgencyCell(tuple(matches), tuple(dict.fromkeys(proposed)))
+
+
+def _split_noted(chunk: str, matches: list[Match]) -> list[Match]:
+    """Two new names split where "và" joined them are flagged: one name, or two?"""
+    return [replace(m, note=m.note or f"split from {prev.text!r} at 'và': one name, or two?")
+            if prev is not None and prev.ref is None and m.ref is None and not m.vague
+            and split_at_and(chunk, prev.text, m.text) else m
+            for prev, m in zip([None, *matches[:-1]], matches, strict=True)]
 
 
 def _headless(name: str) -> str:
@@ -273,12 +223,34 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
         for start in range(max(0, end - _MAX_SPAN), end):
             text = _join(pieces, seps, start, end)
             found = _lookup(text, prefixes[start], vocab)
-            if found is None and end - start > 1 and not _one_unknown(pieces[start:end]):
+            if found is None and end - start > 1 and \
+                    not _one_unknown(pieces[start:end], seps[start:end - 1]):
                 continue
+            if found is None and prefixes[start] and not _HEAD.match(text):
+                text = f"{prefixes[start]} {text}"  # "các Cục: A, B" names "Cục A", "Cục B"
             value, match = _value(text, found, end - start, alone=len(pieces) == 1)
             options.append((best[start][0] + value, [*best[start][1], match]))
         best.append(max(options, key=lambda option: option[0]))
-    return _glue_unmatched(best[-1][1], vocab)
+    return _kinds_together(_glue_unmatched(best[-1][1], vocab))
+
+
+def _kinds_together(matches: list[Match]) -> list[Match]:
+    """Bare kinds listed together ("Viện, Trường") are one collective, "Các viện, trường";
+    one alone ("Doanh nghiệp") is read as all of its kind, flagged."""
+    out: list[Match] = []
+    run: list[str] = []
+    for m in [*matches, None]:
+        if m is not None and m.ref is None and not m.vague and bare_kind(m.text):
+            run.append(m.text)
+            continue
+        if run:
+            name = collective_of_kinds(run)
+            out.append(Match(name, None, note="" if len(run) > 1 else
+                             f"{run[0]!r} names a kind of body: read as {name!r}"))
+            run = []
+        if m is not None:
+            out.append(m)
+    return out
 
 
 def _value(text: str, found: tuple[str, float] | None, width: int, *, alone: bool
@@ -319,14 +291,14 @@ def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | No
 AGENCY_HEAD = _HEAD  # for readers that must tell an agency line from a wrapped task text
 
 
-def _one_unknown(pieces: Sequence[str]) -> bool:
+def _one_unknown(pieces: Sequence[str], seps: Sequence[str]) -> bool:
     """Whether pieces read as one unknown name: a head word first, none after ("Sở Văn
     hóa", "Thể thao", "Du lịch"; "Vụ Phổ biến", "giáo dục pháp luật"), and no later piece
     that starts a list of its own ("các ...") or names no one ("liên quan")."""
     first, rest = pieces[0].strip(), [p.strip() for p in pieces[1:]]
     return bool(_HEAD.match(first)) and all(
-        p and not _HEAD.match(p) and not _LIST_START.match(p)
-        and not _VAGUE.search(fold_name(p)) for p in rest)
+        p and (not _HEAD.match(p) or joins_after_and(sep, p)) and not _LIST_START.match(p)
+        and not _VAGUE.search(fold_name(p)) for p, sep in zip(rest, seps, strict=True))
 
 
 _LEVEL_WORDS = {"tinh", "huyen", "quan", "xa", "phuong", "thi", "tran", "khu"}
@@ -350,7 +322,9 @@ def _pieces(chunk: str) -> tuple[list[str], list[str], list[str]]:
     for i, piece in enumerate(pieces):
         labelled = _LIST_LABEL.match(piece)
         if labelled:
-            label = re.sub(r"^(?:các|những)\s+", "", labelled["label"].strip(), flags=re.I)
+            # "Các Sở: A, B" and "Cục trưởng các Cục: A, B" name "Sở A", "Cục A"...
+            label = re.sub(r"^(?:.*\s)?(?:các|những)\s+", "", labelled["label"].strip(),
+                           flags=re.I)
             prefix = "" if fold_name(label) in _GENERIC_LABELS else label
             pieces[i] = labelled["rest"]
         prefixes.append(prefix)

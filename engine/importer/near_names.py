@@ -15,7 +15,8 @@ _ROLES = ("lead", "coordinators", "media")
 
 def short_forms(proposed: Sequence[ProposedAgency]) -> dict[str, str]:
     """Why each drafted name looks cut short (id -> reason): it, or its part from a later
-    word on, is the start of another name of the plan, longer."""
+    word on, is the start of another name of the plan, longer; or why it looks too long:
+    another name of the plan, of three words or more, is its start."""
     known = central_vocabulary().bodies
     words = {p.id: fold_name(p.name).split() for p in proposed}
     out: dict[str, str] = {}
@@ -31,6 +32,10 @@ def short_forms(proposed: Sequence[ProposedAgency]) -> dict[str, str]:
                    and longer[:len(own) - k] == own[k:] for k in range(len(own))):
                 out[p.id] = (f"{p.name!r} may be a short form: the plan also names "
                              f"{q.name!r}; write the body's full name")
+                break
+            if len(own) > len(longer) and own[:len(longer)] == longer and q.id not in known:
+                out[p.id] = (f"{p.name!r} may hold words beyond the name: the plan also "
+                             f"names {q.name!r}; one body? Write one name for both")
                 break
     return out
 
