@@ -69,3 +69,21 @@ def test_a_name_printed_elsewhere_without_its_last_words_is_flagged():
                         directory=own_directory(text, year=2026), directory_ref="d.yaml",
                         year=2026, drafted=True)
     assert "words beyond the name" in " ".join(draft.tasks[0].doubts["coordinators"])
+
+
+def test_the_head_of_a_body_named_in_a_cell_stands_for_the_body():
+    names, _ = _read("(1) Giám đốc Trung tâm Lưu trữ; (2) Cục trưởng Cục Văn thư")
+    assert names == ["Trung tâm Lưu trữ", "Cục Văn thư"]
+    names, _ = _read("Thủ trưởng các đơn vị thuộc Sở")
+    assert names == ["Các đơn vị thuộc Sở"]
+
+
+def test_a_name_without_a_head_word_is_no_longer_form_of_another():
+    text = PROVINCE + TABLE + ("1\tThu hút đầu tư\tTrung tâm Xúc tiến Nông nghiệp\tSở Tài chính"
+                               "\tNăm 2026\n"
+                               "2\tHỗ trợ nông dân\tNông nghiệp sạch Gia Lai\tSở Tài chính"
+                               "\tNăm 2026\n")
+    draft = build_draft(find_tables_in_export(text), text=text,
+                        directory=own_directory(text, year=2026), directory_ref="d.yaml",
+                        year=2026, drafted=True)
+    assert "short form" not in " ".join(draft.tasks[0].doubts.get("lead", []))

@@ -17,6 +17,7 @@ from engine.importer.collectives import (
     joins_after_and,
     localities,
     split_at_and,
+    without_title,
 )
 from engine.importer.text import ascii_fold, fold_name, slugify, strip_markup
 
@@ -147,7 +148,7 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
     matches: list[Match] = []
     text = _split_run_on(_LOCALITIES.sub(rf"\1; {_PROVINCES}", strip_markup(cell)), vocab)
     for chunk in _STRONG.split(_JOINED.sub(_keep_together, text)):
-        chunk, why = localities(chunk.strip(" .-"))
+        chunk, why = localities(without_title(chunk.strip(" .-")))
         if chunk:
             matches.extend(_split_noted(chunk, [replace(m, note=m.note or why) for m in
                                                 _read_chunk(chunk, vocab)]))

@@ -22,6 +22,18 @@ _PLACES = "tỉnh,\u2060 thành phố"  # a word joiner: no weak separator (agen
 _PLURAL = re.compile(r"^\s*(?:các|những)\s", re.I)
 
 
+# A head of a body named for the body ("Cục trưởng Cục X", "Giám đốc Trung tâm Y", "Thủ
+# trưởng các đơn vị"), with a list number before it ("(2) ...").
+_TITLE = re.compile(r"^(?:\(\d{1,2}\)\s*)?(?:(?:Tổng\s+)?Cục trưởng|Vụ trưởng|Viện trưởng|"
+                    r"Giám đốc|Thủ trưởng|Người đứng đầu)\s+(?=[A-ZĐ]|các\b|những\b)")
+
+
+def without_title(chunk: str) -> str:
+    """The body a head of it stands for: "Giám đốc Trung tâm X" -> "Trung tâm X"."""
+    bare = _TITLE.sub("", chunk.strip())
+    return bare[:1].upper() + bare[1:] if bare != chunk.strip() else chunk
+
+
 def bare_kind(text: str) -> bool:
     """Whether `text` is only a kind of body ("Viện", "Doanh nghiệp"), naming none in
     particular."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.importer.agencies import ProposedAgency, central_vocabulary
+from engine.importer.agencies import AGENCY_HEAD, ProposedAgency, central_vocabulary
 from engine.importer.draft import DraftTask
 from engine.importer.text import fold_name
 
@@ -26,8 +26,8 @@ def short_forms(proposed: Sequence[ProposedAgency]) -> dict[str, str]:
         own = words[p.id]
         for q in proposed:
             longer = words[q.id]
-            if q.id == p.id or len(longer) <= 2:
-                continue
+            if q.id == p.id or len(longer) <= 2 or not AGENCY_HEAD.match(q.name):
+                continue  # a name without a body's head word is no longer form of one
             if any(len(own) - k >= 2 and len(longer) > len(own) - k
                    and longer[:len(own) - k] == own[k:] for k in range(len(own))):
                 out[p.id] = (f"{p.name!r} may be a short form: the plan also names "
