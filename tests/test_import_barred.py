@@ -190,3 +190,12 @@ def test_emphasis_over_a_line_break_is_no_part_of_the_cell_text():
     (table,) = find_tables_in_export(text)
     title = " ".join(table.rows[0].get("title").split())
     assert title == "Số hồ sơ số hóa Trong đó: - Hồ sơ giấy đã số hóa - Hồ sơ điện tử"
+
+
+def test_a_last_row_running_into_the_next_tables_heading_and_header_ends_before_them():
+    first = _barred(HEADER, ["1", "Lập đề án", "Sở Nội vụ", "", "30/09/2026"])
+    second = _barred(HEADER, ["1", "Báo cáo sơ kết", "Sở Tư pháp", "", "31/10/2026"])
+    text = first + "**2. Các nhiệm vụ\nchưa hoàn thành**\n" + second.split("\n", 2)[2]
+    tables = find_tables_in_export(text)
+    rows = [(r.get("title"), r.get("due")) for t in tables for r in t.rows]
+    assert rows == [("Lập đề án", "30/09/2026"), ("Báo cáo sơ kết", "31/10/2026")]

@@ -58,6 +58,11 @@ def find_barred_tables(text: str) -> list[TaskTable]:
         segments, end = _segments(lines, i)
         found = _header(segments) or (previous and _Header(previous.cells, previous.where, 0,
                                                            continued=True))
+        cut = _next_header(segments, lines, found.at) if found is not None else None
+        if cut is not None:  # another table's header in the block: it starts a block
+            end = segments[cut].line - 1
+            heading = bool(cut) and lines[segments[cut - 1].line].startswith("**")
+            segments = segments[:cut - 1] if heading else segments[:cut]
         if found is not None:
             table = _table(found, segments, lines, i)
             if table is not None and table.rows:
@@ -65,6 +70,19 @@ def find_barred_tables(text: str) -> list[TaskTable]:
                 previous = found if not found.continued else previous
         i = max(end, i + 1)
     return tables
+
+
+def _next_header(segments: list[_Segment], lines: Sequence[str], after: int) -> int | None:
+    """Where a bold header row of another table starts among the block's body segments,
+    if one does (a table whose last row runs into the next one's heading and header)."""
+    for j in range(after + 1, len(segments)):
+        if not lines[segments[j].line].startswith("**") or len(segments[j].text) > 40:
+            continue
+        width = next((k for k in range(j, len(segments)) if not segments[k].text),
+                     len(segments)) - j
+        if width >= 3 and map_header([x.text for x in segments[j:j + width]]) is not None:
+            return j
+    return None
 
 
 @dataclass
