@@ -87,3 +87,9 @@ def test_a_name_without_a_head_word_is_no_longer_form_of_another():
                         directory=own_directory(text, year=2026), directory_ref="d.yaml",
                         year=2026, drafted=True)
     assert "short form" not in " ".join(draft.tasks[0].doubts.get("lead", []))
+
+
+def test_the_peoples_committees_of_the_localities_read_as_the_provinces_flagged():
+    names, doubts = _read("Bộ Tư pháp, Ủy ban nhân dân các địa phương", CENTRAL)
+    assert names == ["Bộ Tư pháp", "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"]
+    assert doubts

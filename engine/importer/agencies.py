@@ -269,6 +269,8 @@ def _value(text: str, found: tuple[str, float] | None, width: int, *, alone: boo
 
 def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | None:
     found = vocab.lookup(text)
+    if fold_name(text) == "uy ban nhan dan cac dia phuong":
+        found, text = None, "địa phương"  # the localities' People's Committees: as below
     if found is None and fold_name(text) == "dia phuong":
         # "Các địa phương" of a Government or ministry plan are the provinces; of a
         # province's plan, its communes: read as the provinces, below 100 to be checked.
