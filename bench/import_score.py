@@ -4,10 +4,13 @@ Each fixture document (tests/fixtures/import/NAME.*: .docx, .pdf, text exports) 
 with no directory (the draft drafts its own) and compared, task by task, with NAME.truth.yaml:
 the task text, the lead and the coordinating agencies (by full name) and the deadline (the
 phrases the engine should read; right when they give the same due dates in the plan year).
-A wrong field the draft did not mark `# CHECK:` is counted as unflagged.
+A wrong field the draft did not mark `# CHECK:` is counted as unflagged; a right field it
+marked is a wasted flag, so the report gives the flags' precision too (flagging every field
+would leave nothing unflagged and make the flags worthless).
 
-    .venv/bin/python -m bench.import_score              # every fixture
-    .venv/bin/python -m bench.import_score --held-out   # only the plans never tuned on
+    .venv/bin/python -m bench.import_score                      # every fixture
+    .venv/bin/python -m bench.import_score --held-out           # only the plans never tuned on
+    .venv/bin/python -m bench.import_score --folder /some/dir   # documents + truth elsewhere
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ class Score:
     total: int = 0
     unflagged: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    flagged: int = 0  # fields marked `# CHECK:`
+    flagged_right: int = 0  # of those, the ones that were right all the same
+    wrong: list[str] = field(default_factory=list)  # every wrong field, flagged or not
 
     @property
     def fields_right(self) -> int:
@@ -70,7 +76,7 @@ def import_draft(document: Path, *, year: int) -> Draft:
     text, tables = read_document(document)
     directory = own_directory(text, year=year)
     return build_draft(tables, text=text, directory=directory, directory_ref="x.yaml",
-                       year=year)
+                       year=year, drafted=True)
 
 
 def score_document(document: Path) -> Score:
@@ -101,10 +107,21 @@ def compare(draft: Draft, truth: dict[str, Any], *, document: str) -> Score:
                 == _rules(expected["phrases"], truth["year"])}
         for name, ok in same.items():
             score.right[name] += ok
-            if not ok and not any(name in t.doubts for t in mine):
+            flagged = any(name in t.doubts for t in mine)
+            score.flagged += flagged
+            score.flagged_right += flagged and ok
+            if not ok:
+                score.wrong.append(f"task {n} {name}: {_shown(mine, name)!r}"
+                                   f"{'' if flagged else ' (unflagged)'}")
+            if not ok and not flagged:
                 score.unflagged.append(f"task {n} {name}")
     score.extra = [groups[k][0].title[:40] for k in range(len(groups)) if k not in used]
     return score
+
+
+def _shown(mine: Sequence[DraftTask], name: str) -> str:
+    values = [str(getattr(t, name)) for t in mine]
+    return values[0] if len(set(values)) == 1 else " | ".join(values)
 
 
 def _groups(tasks: Sequence[DraftTask]) -> list[list[DraftTask]]:
@@ -152,29 +169,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--held-out", action="store_true", help="only the held-out plans")
     parser.add_argument("--seen", action="store_true", help="only the plans developed on")
+    parser.add_argument("--folder", type=Path, metavar="DIR", default=FIXTURES,
+                        help="score the documents of DIR that have a NAME.truth.yaml beside "
+                             "them (default: the import fixtures)")
+    parser.add_argument("--wrong", action="store_true",
+                        help="list every wrong field, flagged or not, with what was read")
     args = parser.parse_args(argv)
-    totals: dict[bool, list[int]] = {False: [0, 0, 0], True: [0, 0, 0]}
+    if not args.folder.is_dir():
+        parser.error(f"--folder {args.folder}: not a folder")
+    totals: dict[bool, Totals] = {False: Totals(), True: Totals()}
     print(f"{'document':34} {'tasks':>5} " + " ".join(f"{f:>12}" for f in FIELDS)
-          + f" {'all':>7} {'unflagged':>9} {'extra':>5}")
-    for document in documents():
-        held = bool(yaml.safe_load(truth_of(document).read_text("utf-8"))["held_out"])
+          + f" {'all':>7} {'unflagged':>9} {'flagged':>7} {'f.right':>7} {'extra':>5}")
+    for document in documents(args.folder):
+        held = bool(yaml.safe_load(truth_of(document).read_text("utf-8")).get("held_out"))
         if (args.held_out and not held) or (args.seen and held):
             continue
         s = score_document(document)
         cells = " ".join(f"{s.right[f]:>5}/{s.total:<6}" for f in FIELDS)
         print(f"{s.document:34} {s.total:>5} {cells} {s.share:>7.1%} {len(s.unflagged):>9} "
-              f"{len(s.extra):>5}")
-        for line in s.unflagged:
-            print(f"    unflagged: {line}")
-        t = totals[held]
-        t[0], t[1], t[2] = t[0] + s.fields_right, t[1] + s.total * len(FIELDS), \
-            t[2] + len(s.unflagged)
-    for held, (right, total, unflagged) in totals.items():
-        if total:
+              f"{s.flagged:>7} {s.flagged_right:>7} {len(s.extra):>5}")
+        for line in s.wrong if args.wrong else s.unflagged:
+            print(f"    {'wrong' if args.wrong else 'unflagged'}: {line}")
+        totals[held].add(s)
+    for held, t in totals.items():
+        if t.total:
             label = "held out (never seen)" if held else "seen while developing"
-            print(f"{label}: {right}/{total} fields right ({right / total:.1%}), "
-                  f"{unflagged} wrong and unflagged")
+            print(f"{label}: {t.right}/{t.total} fields right ({t.right / t.total:.1%}), "
+                  f"{t.unflagged} wrong and unflagged; {t.flagged} flagged, of which "
+                  f"{t.flagged - t.flagged_right} wrong and {t.flagged_right} right "
+                  f"(flag precision {t.precision:.1%})")
     return 0
+
+
+@dataclass
+class Totals:
+    """Sums over documents."""
+
+    right: int = 0
+    total: int = 0
+    unflagged: int = 0
+    flagged: int = 0
+    flagged_right: int = 0
+
+    def add(self, s: Score) -> None:
+        self.right += s.fields_right
+        self.total += s.total * len(FIELDS)
+        self.unflagged += len(s.unflagged)
+        self.flagged += s.flagged
+        self.flagged_right += s.flagged_right
+
+    @property
+    def precision(self) -> float:
+        """Of the flagged fields, the share that were wrong (1.0 when none is flagged)."""
+        return (self.flagged - self.flagged_right) / self.flagged if self.flagged else 1.0
 
 
 if __name__ == "__main__":

@@ -9,7 +9,15 @@ import pytest
 import yaml
 
 from bench import import_score
-from bench.import_score import FIELDS, compare, documents, import_draft, score_document, truth_of
+from bench.import_score import (
+    FIELDS,
+    FIXTURES,
+    compare,
+    documents,
+    import_draft,
+    score_document,
+    truth_of,
+)
 
 # Measured on 2026-12-03 (fields right / fields, per document). The held-out plans were
 # written before the importer was tuned on them and scored once, then fixed. First runs:
@@ -93,3 +101,32 @@ def test_every_fixture_imports_without_a_directory_into_a_valid_spec(name, tmp_p
     assert main(["import", str(document), "-o", str(draft)]) == 0
     assert "read " in capsys.readouterr().out
     assert main(["validate", str(draft)]) == 0, capsys.readouterr().err
+
+
+def test_the_score_counts_flags_on_right_fields_so_flagging_all_is_no_solution():
+    document = next(p for p in documents() if p.name == "so-yt-2026.tsv.txt")
+    truth = yaml.safe_load(truth_of(document).read_text("utf-8"))
+    draft = import_draft(document, year=2026)
+    honest = compare(draft, truth, document="x")
+    for task in draft.tasks:
+        for name in FIELDS:
+            task.doubt(name, "flag everything")
+    everything = compare(draft, truth, document="x")
+    assert everything.unflagged == [] and everything.flagged == 16
+    assert everything.flagged_right == everything.fields_right == 16
+    assert honest.flagged_right < everything.flagged_right
+
+
+def test_a_folder_outside_the_fixtures_is_scored_in_the_same_format(tmp_path, capsys):
+    source = FIXTURES / "so-yt-2026.tsv.txt"
+    (tmp_path / "kh-1.txt").write_text(source.read_text("utf-8"), encoding="utf-8")
+    truth = yaml.safe_load((FIXTURES / "so-yt-2026.truth.yaml").read_text("utf-8"))
+    truth["tasks"][3]["lead"] = ["Phòng Tổ chức cán bộ"]  # the draft reads Văn phòng Sở
+    (tmp_path / "kh-1.truth.yaml").write_text(yaml.safe_dump(truth, allow_unicode=True),
+                                              encoding="utf-8")
+    assert import_score.main(["--folder", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "kh-1.txt" in printed and "so-yt-2026.pdf" not in printed
+    assert "unflagged: task 4 lead" in printed
+    assert "held out (never seen): 15/16 fields right (93.8%), 1 wrong and unflagged; " in printed
+    assert "flag precision" in printed

@@ -18,12 +18,13 @@ from engine.cli.main import EXIT_OK, err, out, require_database, write_output
 from engine.core.errors import Location, SpecError
 from engine.core.spec import PlanSpec
 from engine.importer import Draft, build_draft
-from engine.importer.draft import proposals_yaml
+from engine.importer.draft import counted, proposals_yaml
 from engine.importer.header import plan_year_hint
 from engine.importer.layouts import find_tables_in_export
 from engine.importer.own_directory import directory_yaml, own_directory
 from engine.importer.rollover import roll_over
 from engine.importer.table import TaskTable
+from engine.importer.unread import unread_regions
 from engine.loader import load_directory, load_plan, read_text
 
 
@@ -66,13 +67,17 @@ def cmd_import(args: argparse.Namespace) -> int:
                         "written beside the draft", location=Location(str(args.doc)))
     directory = load_directory(args.directory) if args.directory else None
     text, tables = read_document(args.doc)
-    if not tables:
+    unread = unread_notes(args.doc, text, tables)
+    if not any(t.rows for t in tables):
         hint = ("; a PDF's tables are found by their ruling lines: for a table drawn "
                 "without lines, give the .docx or a text export" if
                 args.doc.suffix.lower() == ".pdf" else "")
+        empty = "".join(f"; the table at {t.where} has a header but no task row under it"
+                        for t in tables)
+        rows = "".join(f"; {note}" for note in unread)
         raise SpecError("no task table found (looked for a header row naming the task and "
                         "its lead or deadline: 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời gian'..."
-                        f"){hint}", location=Location(str(args.doc)))
+                        f"){hint}{empty}{rows}", location=Location(str(args.doc)))
     if directory is None:
         year = args.year or plan_year_hint(text)
         if year is None:
@@ -85,19 +90,32 @@ def cmd_import(args: argparse.Namespace) -> int:
         base = args.output.parent if args.output else Path.cwd()
         ref = Path(os.path.relpath(args.directory.resolve(), base.resolve())).as_posix()
     draft = build_draft(tables, text=text, directory=directory, directory_ref=ref,
-                        year=args.year)
+                        year=args.year, drafted=args.directory is None, unread=unread)
     console = out if args.output else err
     _write(args.output, draft.to_yaml(origin=args.doc.name))
     if args.directory is None:
         _write(own, directory_yaml(directory, draft.proposed))
-        console.print(f"wrote directory {own}: the issuer and {len(draft.proposed)} agencies "
-                      "named in the plan, each marked '# CHECK:'")
+        console.print(f"wrote directory {own}: the issuer and "
+                      f"{counted(len(draft.proposed), 'agency')} named in the plan, each "
+                      "marked '# CHECK:'")
     elif draft.proposed and args.output:
         extra = args.output.with_suffix(".new-agencies.yaml")
         _write(extra, proposals_yaml(draft.proposed))
-        console.print(f"{len(draft.proposed)} agencies not in the directory: see {extra}")
+        console.print(f"{counted(len(draft.proposed), 'agency')} not in the directory: see "
+                      f"{extra}")
     _print_summary(draft, tables, console)
     return EXIT_OK
+
+
+def unread_notes(path: Path, text: str, tables: list[TaskTable]) -> list[str]:
+    """What a text export holds that looks like table rows but no table took, and the tables
+    found with no task row (a .docx or PDF is read by its own tables: no such scan)."""
+    notes = [f"the table at {t.where} has a header but no task row under it"
+             for t in tables if not t.rows]
+    if path.suffix.lower() in (".docx", ".pdf"):
+        return notes
+    found = unread_regions(text, tables)
+    return notes + [u.note(any_table=any(t.rows for t in tables)) for u in found]
 
 
 def read_document(path: Path) -> tuple[str, list[TaskTable]]:
@@ -163,13 +181,23 @@ def _print_summary(draft: Draft, tables: list[TaskTable], console: Console) -> N
     total = sum(len(t.fields()) for t in draft.tasks)
     doubtful = sum(len(t.doubts) for t in draft.tasks)
     rows = sum(len(t.rows) for t in tables)
-    console.print(f"{len(tables)} table(s), {rows} rows found, {len(draft.tasks)} tasks; "
-                  f"{total} fields: {total - doubtful} certain, {doubtful} to check "
-                  "(marked '# CHECK:' in the draft)")
-    counts = draft.counts()
-    console.print("read {tasks} tasks, {agencies} agencies, {deadlines} deadlines; flagged "
-                  "{tasks_flagged} tasks, {agencies_flagged} agencies, {deadlines_flagged} "
-                  "deadlines".format(**counts))
+    console.print(f"{counted(len(tables), 'table')}, {counted(rows, 'row')} found, "
+                  f"{counted(len(draft.tasks), 'task')}; {counted(total, 'field')}: "
+                  f"{total - doubtful} certain, {doubtful} to check (marked '# CHECK:' in the "
+                  "draft)")
+    if draft.unread:
+        verb = "looks" if len(draft.unread) == 1 else "look"
+        console.print(f"[bold]{counted(len(draft.unread), 'region')} of the document {verb} "
+                      "like table rows but were not read as tasks[/bold] (marked '# CHECK:' at "
+                      "the top of the draft):")
+        for note in draft.unread:
+            console.print(f"  {note}", markup=False)
+    n = draft.counts()
+    console.print(f"read {counted(n['tasks'], 'task')}, {counted(n['agencies'], 'agency')}, "
+                  f"{counted(n['deadlines'], 'deadline')}; flagged "
+                  f"{counted(n['tasks_flagged'], 'task')}, "
+                  f"{counted(n['agencies_flagged'], 'agency')}, "
+                  f"{counted(n['deadlines_flagged'], 'deadline')}")
 
 
 def open_at_year_end(spec: PlanSpec) -> list[tuple[str, str, str]]:

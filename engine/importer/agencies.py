@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
 from engine.core.spec import GROUP_PREFIX, Directory
+from engine.importer.cells import AgencyCell, Match, ProposedAgency
 from engine.importer.central import GOVERNMENT, PROVINCE
+from engine.importer.collectives import (
+    bare_kind,
+    collective_of_kinds,
+    joins_after_and,
+    localities,
+    split_at_and,
+    without_title,
+)
 from engine.importer.text import ascii_fold, fold_name, slugify, strip_markup
+
+__all__ = ["AGENCY_HEAD", "AgencyCell", "Match", "ProposedAgency", "Vocabulary",
+           "central_vocabulary", "read_agencies"]
 
 FUZZY_CUTOFF = 86
 _MAX_SPAN = 8
@@ -18,10 +30,17 @@ _MAX_SPAN = 8
 # binh và Xã hội", "UBND các quận, huyện, thị xã"), so the split between them is chosen by
 # what the directory knows.
 _STRONG = re.compile(r"\s*(?:;|\n|•|(?:^|(?<=[.;:]))\s*-\s+|\s+\+\s+)\s*")
-_WEAK = re.compile(r"(\s*,\s*|\s+-\s+|\s+v[aà]\s+)", re.I)
+_WEAK = re.compile(r"(\s*,(?!\u2060)\s*|\s+-\s+|\s+v[aà]\s+)", re.I)
 # "Văn phòng HĐND và UBND phường" is one office: its "và" is no separator (a word joiner
 # around it hides it from _WEAK).
-_JOINED = re.compile(r"(HĐND|Hội đồng nhân dân)\s+và\s+(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)")
+_JOINED = re.compile(r"(HĐND|Hội đồng nhân dân)\s+và\s+(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
+                     r"|((?:Mặt trận Tổ quốc|MTTQ)[^,;\n]*?)\s+và\s+"
+                     r"(các\s+tổ\s+chức\s+(?:thành\s+viên|chính\s+trị\s*-\s*xã\s+hội))", re.I)
+# ... and "Mặt trận Tổ quốc Việt Nam và các tổ chức thành viên" is one body with its members.
+# "Các bộ, ngành, địa phương" names two collectives: the ministries and the provinces.
+_LOCALITIES = re.compile(r"((?:các\s+)?bộ,\s*(?:cơ quan\s+ngang\s+bộ|ngành)(?:\s+trung\s+ương)?)"
+                         r"\s*(?:,|và|,\s*và)\s*(?:các\s+)?địa\s+phương\b", re.I)
+_PROVINCES = "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"
 _LIST_LABEL = re.compile(r"^(?P<label>[^:]{2,40}):\s*(?P<rest>.*)$", re.S)
 # Labels that introduce a list without being part of each name ("Các đơn vị: A, B").
 _GENERIC_LABELS = {"don vi", "co quan", "co quan don vi", "gom", "bao gom", "nhu", "cu the"}
@@ -33,7 +52,7 @@ _RELEVANT = re.compile(r"\s+(?:có\s+)?liên\s+quan\s*$", re.I)
 # và Du lịch") continues the unknown name before it rather than naming a body of its own.
 _HEAD = re.compile(r"^(?:Các\s+|Những\s+)?(?:Bộ|Sở|Ban|Ủy ban|Uỷ ban|UBND|Văn phòng|Thanh tra|"
                    r"Đài|Báo|Tạp chí|Công an|Cục|Tổng cục|Vụ|Viện|Trung tâm|Hội|Liên đoàn|"
-                   r"Liên minh|Đoàn|Mặt trận|Thành ủy|Tỉnh ủy|Tỉnh đoàn|Thành đoàn|Phòng|"
+                   r"Liên minh|Liên hiệp|Đoàn|Mặt trận|Thành ủy|Tỉnh ủy|Tỉnh đoàn|Thành đoàn|Phòng|"
                    r"Chi cục|Ngân hàng|Kho bạc|Bảo hiểm|Trường|Học viện|Tòa án|Kiểm toán|"
                    r"Hội đồng|Tập đoàn|Tổng công ty|Công ty|Chính phủ|Thủ tướng|Quốc hội|"
                    r"Công đoàn|Đảng ủy|Cổng|Hệ thống|Bệnh viện|Ngân|Quỹ)\b|^[A-ZĐ]{2,}\b")
@@ -42,61 +61,6 @@ _KINDS = (("uy ban nhan dan quan", "district"), ("uy ban nhan dan huyen", "distr
           ("uy ban nhan dan phuong", "commune"), ("so ", "department"), ("ban ", "party"),
           ("bao ", "press"), ("dai ", "press"), ("cong doan", "mass-org"),
           ("thanh doan", "mass-org"), ("hoi ", "mass-org"), ("bo ", "central"))
-
-
-@dataclass(frozen=True)
-class Match:
-    """One name read from a cell and what it was matched to."""
-
-    text: str
-    ref: str | None
-    score: float = 0.0
-    vague: bool = False
-
-    @property
-    def fuzzy(self) -> bool:
-        """Whether the match is not exact (a misspelling, a variant): worth a look."""
-        return self.ref is not None and self.score < 100
-
-
-@dataclass(frozen=True)
-class ProposedAgency:
-    """An agency named in the document that the directory does not know."""
-
-    id: str
-    name: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class AgencyCell:
-    """The agencies of one cell, in order."""
-
-    matches: tuple[Match, ...] = ()
-    proposed: tuple[ProposedAgency, ...] = ()
-
-    @property
-    def refs(self) -> tuple[str, ...]:
-        """Directory references, proposed ids included, without duplicates."""
-        seen: dict[str, None] = {}
-        for m in self.matches:
-            if m.ref:
-                seen.setdefault(m.ref)
-        return tuple(seen)
-
-    def doubts(self) -> list[str]:
-        """Why this cell needs a look: fuzzy matches, new agencies, vague phrases."""
-        out = [f"{m.text!r} read as {m.ref} (fuzzy, {m.score:.0f}%)"
-               for m in self.matches if m.fuzzy and m.ref not in self._new_ids]
-        out += [f"{p.name!r} is not in the directory: proposed as new agency {p.id}"
-                for p in self.proposed]
-        out += [f"{m.text!r} names no agency in particular: left out" for m in self.matches
-                if m.vague]
-        return out
-
-    @property
-    def _new_ids(self) -> set[str]:
-        return {p.id for p in self.proposed}
 
 
 @dataclass
@@ -135,15 +99,23 @@ class Vocabulary:
             found = process.extractOne(key, list(self.refs), scorer=fuzz.ratio,
                                        score_cutoff=FUZZY_CUTOFF)
             # A fuzzy match must keep the head word: "Sở Nội vụ" is never "Bộ Nội vụ"; and
-            # one body is never the collective: "UBND phường" is not "UBND các xã, phường".
+            # one body is never the collective: "UBND phường" is not "UBND các xã, phường";
+            # nor is one level another: "UBND các huyện" is not "UBND các tỉnh".
             if found and found[0].split()[0] == key.split()[0] and \
-                    ("cac" not in found[0].split() or "cac" in ascii_fold(text).split()):
+                    ("cac" not in found[0].split() or "cac" in ascii_fold(text).split()) and \
+                    _same_level(found[0], key) and \
+                    ("co" in found[0].split()) == ("co" in key.split()):  # "... có đảo"
                 return self.refs[found[0]], float(found[1])
         outside = self.outside.lookup(text) if self.outside is not None else None
         if outside and self.outside and _PLURAL.match(text) and \
                 self.outside.kinds[outside[0]] != "collective":
             return None  # "Các Sở GDĐT" is every province's department, not one of them
         return outside
+
+    def collective(self, ref: str) -> bool:
+        """Whether `ref` names many bodies (a group, "Các bộ, ngành"), not one."""
+        kind = self.kinds.get(ref) or (self.outside.kinds.get(ref) if self.outside else None)
+        return ref.startswith(GROUP_PREFIX) or kind == "collective"
 
     def proposal(self, ref: str) -> ProposedAgency | None:
         """The body `ref` names if it is known only outside the directory."""
@@ -174,10 +146,12 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
         The matches in cell order and the agencies to propose for the directory.
     """
     matches: list[Match] = []
-    for chunk in _STRONG.split(_JOINED.sub("\\1 \u2060và\u2060 \\2", strip_markup(cell))):
-        chunk = chunk.strip(" .-")
+    text = _split_run_on(_LOCALITIES.sub(rf"\1; {_PROVINCES}", strip_markup(cell)), vocab)
+    for chunk in _STRONG.split(_JOINED.sub(_keep_together, text)):
+        chunk, why = localities(without_title(chunk.strip(" .-")))
         if chunk:
-            matches.extend(_read_chunk(chunk, vocab))
+            matches.extend(_split_noted(chunk, [replace(m, note=m.note or why) for m in
+                                                _read_chunk(chunk, vocab)]))
     proposed = []
     for i, m in enumerate(matches):
         known = vocab.proposal(m.ref) if m.ref else None
@@ -187,8 +161,48 @@ def read_agencies(cell: str, vocab: Vocabulary) -> AgencyCell:
             name = m.text.replace("\u2060", "").strip()
             new = ProposedAgency(slugify(name, max_words=8), name, _guess_kind(name))
             proposed.append(new)
-            matches[i] = Match(m.text, new.id, 0.0)
+            matches[i] = Match(m.text, new.id, 100.0, joined=m.joined,
+                               note=m.note or _headless(name))
     return AgencyCell(tuple(matches), tuple(dict.fromkeys(proposed)))
+
+
+def _split_noted(chunk: str, matches: list[Match]) -> list[Match]:
+    """Two new names split where "và" joined them are flagged: one name, or two?"""
+    return [replace(m, note=m.note or f"split from {prev.text!r} at 'và': one name, or two?")
+            if prev is not None and prev.ref is None and m.ref is None and not m.vague
+            and split_at_and(chunk, prev.text, m.text) else m
+            for prev, m in zip([None, *matches[:-1]], matches, strict=True)]
+
+
+def _headless(name: str) -> str:
+    """Why a new name does not read as a body's full name: it has no head word."""
+    if _HEAD.match(name) or re.match(r"^(?:Các|Những)\s", name):
+        return ""
+    return ("no head word of a body (Bộ, Sở, Ủy ban, Cục...): a short name, or no agency "
+            "at all? Write the body's full name")
+
+
+# Where a second name may start with no separator before it (a line break lost in export):
+# "Sở Khoa học và Công nghệ Sở Công Thương".
+_NEXT_NAME = re.compile(r"\s(?=(?:Sở|Bộ|Ủy ban|Uỷ ban|UBND|Ban|Văn phòng|Công an|Thanh tra|Đài)"
+                        r"\s+[A-ZĐÀ-Ỹ])")
+
+
+def _keep_together(found: re.Match[str]) -> str:
+    first, second = (found[1], found[2]) if found[1] else (found[3], found[4])
+    return f"{first} \u2060và\u2060 {second}"
+
+
+def _split_run_on(text: str, vocab: Vocabulary) -> str:
+    """Put a separator between two names run together, when the first is a known name."""
+    out, start = [], 0
+    for found in _NEXT_NAME.finditer(text):
+        head = re.split(r"[;,\n]", text[start:found.start()])[-1].strip()
+        known = vocab.lookup(head) if head else None
+        if known is not None and known[1] >= 100:
+            out.append(text[start:found.start()] + ";")
+            start = found.end()
+    return " ".join([*out, text[start:]]) if out else text
 
 
 _INNER = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
@@ -198,7 +212,10 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
     inner = _INNER.match(chunk)
     if inner and _HEAD.match(inner["inner"].strip()):
         # "Bộ TN&MT (Vụ Pháp chế)": the unit in brackets does the work.
-        return [Match(m.text, m.ref, min(m.score, 85.0), m.vague)
+        outer = " ".join(inner["outer"].split())
+        return [Match(m.text, m.ref, min(m.score, 85.0), m.vague,
+                      note=f"read as the unit in brackets; the body printed before them is "
+                           f"{outer!r}: which one carries the task?")
                 for m in _read_chunk(inner["inner"].strip(), vocab)]
     pieces, seps, prefixes = _pieces(chunk)
     best: list[tuple[float, list[Match]]] = [(0.0, [])]
@@ -207,19 +224,44 @@ def _read_chunk(chunk: str, vocab: Vocabulary) -> list[Match]:
         for start in range(max(0, end - _MAX_SPAN), end):
             text = _join(pieces, seps, start, end)
             found = _lookup(text, prefixes[start], vocab)
-            if found is None and end - start > 1 and not _one_unknown(pieces[start:end]):
+            if found is None and end - start > 1 and \
+                    not _one_unknown(pieces[start:end], seps[start:end - 1]):
                 continue
-            value, match = _value(text, found, end - start)
+            if found is None and prefixes[start] and not _HEAD.match(text):
+                text = f"{prefixes[start]} {text}"  # "các Cục: A, B" names "Cục A", "Cục B"
+            value, match = _value(text, found, end - start, alone=len(pieces) == 1)
             options.append((best[start][0] + value, [*best[start][1], match]))
         best.append(max(options, key=lambda option: option[0]))
-    return _glue_unmatched(best[-1][1], vocab)
+    return _kinds_together(_glue_unmatched(best[-1][1], vocab))
 
 
-def _value(text: str, found: tuple[str, float] | None, width: int) -> tuple[float, Match]:
+def _kinds_together(matches: list[Match]) -> list[Match]:
+    """Bare kinds listed together ("Viện, Trường") are one collective, "Các viện, trường";
+    one alone ("Doanh nghiệp") is read as all of its kind, flagged."""
+    out: list[Match] = []
+    run: list[str] = []
+    for m in [*matches, None]:
+        if m is not None and m.ref is None and not m.vague and bare_kind(m.text):
+            run.append(m.text)
+            continue
+        if run:
+            name = collective_of_kinds(run)
+            out.append(Match(name, None, note="" if len(run) > 1 else
+                             f"{run[0]!r} names a kind of body: read as {name!r}"))
+            run = []
+        if m is not None:
+            out.append(m)
+    return out
+
+
+def _value(text: str, found: tuple[str, float] | None, width: int, *, alone: bool
+           ) -> tuple[float, Match]:
     if found is None:
         # An unknown piece without a head word is worth less alone than inside its name.
         value = 0.0 if _HEAD.match(text) or width > 1 else -1.0
-        return value, Match(text, None, 0.0, vague=bool(_VAGUE.search(fold_name(text))))
+        vague = bool(_VAGUE.search(fold_name(text)))
+        joined = not vague and (width > 1 or (not alone and not _HEAD.match(text)))
+        return value, Match(text, None, 0.0, vague=vague, joined=joined)
     # Exact names beat a fuzzy reading of a longer span that swallows a separator.
     weight = 1.0 if found[1] >= 100 else (found[1] - 80.0) / 20.0
     return 1000.0 * width * weight - 100.0, Match(text, found[0], found[1])
@@ -227,11 +269,21 @@ def _value(text: str, found: tuple[str, float] | None, width: int) -> tuple[floa
 
 def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | None:
     found = vocab.lookup(text)
+    if fold_name(text) == "uy ban nhan dan cac dia phuong":
+        found, text = None, "địa phương"  # the localities' People's Committees: as below
+    if found is None and fold_name(text) == "dia phuong":
+        # "Các địa phương" of a Government or ministry plan are the provinces; of a
+        # province's plan, its communes: read as the provinces, below 100 to be checked.
+        provinces = vocab.lookup(_PROVINCES)
+        return (provinces[0], min(provinces[1], 90.0)) if provinces else None
     if found is None and _RELEVANT.search(text):
         # "Các sở, ngành liên quan": the relevant members of a known group, so the group,
-        # scored below 100 so that the draft asks whether all of it is meant.
+        # scored below 100 so that the draft asks whether all of it is meant. A collective
+        # drafted as one body ("Các bộ, ngành") has no members to choose from: it is meant.
         within = vocab.lookup(_RELEVANT.sub("", text))
-        found = (within[0], min(within[1], 90.0)) if within else None
+        sure = within is not None and not within[0].startswith(GROUP_PREFIX) and \
+            vocab.collective(within[0])
+        found = (within[0], within[1] if sure else min(within[1], 90.0)) if within else None
     if prefix and (found is None or found[1] < 100):
         with_prefix = vocab.lookup(f"{prefix} {text}")
         if with_prefix and (found is None or with_prefix[1] > found[1]):
@@ -239,14 +291,24 @@ def _lookup(text: str, prefix: str, vocab: Vocabulary) -> tuple[str, float] | No
     return found
 
 
-def _one_unknown(pieces: Sequence[str]) -> bool:
+AGENCY_HEAD = _HEAD  # for readers that must tell an agency line from a wrapped task text
+
+
+def _one_unknown(pieces: Sequence[str], seps: Sequence[str]) -> bool:
     """Whether pieces read as one unknown name: a head word first, none after ("Sở Văn
     hóa", "Thể thao", "Du lịch"; "Vụ Phổ biến", "giáo dục pháp luật"), and no later piece
     that starts a list of its own ("các ...") or names no one ("liên quan")."""
     first, rest = pieces[0].strip(), [p.strip() for p in pieces[1:]]
     return bool(_HEAD.match(first)) and all(
-        p and not _HEAD.match(p) and not _LIST_START.match(p)
-        and not _VAGUE.search(fold_name(p)) for p in rest)
+        p and (not _HEAD.match(p) or joins_after_and(sep, p)) and not _LIST_START.match(p)
+        and not _VAGUE.search(fold_name(p)) for p, sep in zip(rest, seps, strict=True))
+
+
+_LEVEL_WORDS = {"tinh", "huyen", "quan", "xa", "phuong", "thi", "tran", "khu"}
+def _same_level(one: str, other: str) -> bool:
+    """Whether two folded names share a level word (or neither has one)."""
+    a, b = _LEVEL_WORDS & set(one.split()), _LEVEL_WORDS & set(other.split())
+    return bool(a & b) or not (a or b)
 
 
 _PLURAL = re.compile(r"^\s*(?:các|những)\s", re.I)
@@ -263,7 +325,9 @@ def _pieces(chunk: str) -> tuple[list[str], list[str], list[str]]:
     for i, piece in enumerate(pieces):
         labelled = _LIST_LABEL.match(piece)
         if labelled:
-            label = re.sub(r"^(?:các|những)\s+", "", labelled["label"].strip(), flags=re.I)
+            # "Các Sở: A, B" and "Cục trưởng các Cục: A, B" name "Sở A", "Cục A"...
+            label = re.sub(r"^(?:.*\s)?(?:các|những)\s+", "", labelled["label"].strip(),
+                           flags=re.I)
             prefix = "" if fold_name(label) in _GENERIC_LABELS else label
             pieces[i] = labelled["rest"]
         prefixes.append(prefix)
@@ -285,7 +349,8 @@ def _glue_unmatched(matches: list[Match], vocab: Vocabulary) -> list[Match]:
         if (prev is not None and m.ref is None and not prev.vague and not m.vague
                 and m.text[:1].islower() and len(m.text.split()) <= 3):
             text = f"{prev.text}, {m.text}"
-            out[-1] = Match(text, prev.ref, min(prev.score, 85.0) if prev.ref else 0.0)
+            out[-1] = Match(text, prev.ref, min(prev.score, 85.0) if prev.ref else 0.0,
+                            joined=prev.ref is None)
             out[-1:] = _split_levels(out[-1], vocab)
         else:
             out.append(m)
@@ -314,20 +379,3 @@ def _guess_kind(name: str) -> str:
     if key.startswith("uy ban nhan dan cac") or _PLURAL.match(name):
         return "collective"
     return next((kind for head, kind in _KINDS if key.startswith(head)), "other")
-
-
-_ROLE_NOTE = re.compile(r"\s*\((?:cơ quan |đơn vị )?(?:chủ trì|thường trực)\)", re.I)
-_LEAD_THEN_COORDINATORS = re.compile(
-    r"^(?P<lead>.+?)\s+chủ trì\s*[,;]?\s*(?:và\s+)?(?:phối hợp(?:\s+với)?|cùng(?:\s+với)?)"
-    r"\s+(?P<coordinators>.+)$", re.I | re.S)
-
-
-def split_roles(cell: str) -> tuple[str, str, bool]:
-    """A lead cell that names its coordinators too ("Phòng A chủ trì, phối hợp với Phòng
-    B"): the lead part, the coordinators part, and whether it was split. "(chủ trì)"
-    after a name is dropped."""
-    text = _ROLE_NOTE.sub("", cell)
-    found = _LEAD_THEN_COORDINATORS.match(text.strip())
-    if found is None:
-        return text, "", False
-    return found["lead"], found["coordinators"], True

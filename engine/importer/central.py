@@ -44,10 +44,15 @@ GOVERNMENT: tuple[Body, ...] = (
     ("bo-ld-tb-xh", "Bộ Lao động - Thương binh và Xã hội", "central",
      ("Bộ LĐ-TB&XH", "Bộ LĐTBXH", "Bộ Lao động, Thương binh và Xã hội")),
     ("uy-ban-dan-toc", "Ủy ban Dân tộc", "central", ("UBDT",)),
+    ("dai-truyen-hinh-viet-nam", "Đài Truyền hình Việt Nam", "central", ("VTV",)),
+    ("dai-tieng-noi-viet-nam", "Đài Tiếng nói Việt Nam", "central", ("VOV",)),
+    ("thong-tan-xa-viet-nam", "Thông tấn xã Việt Nam", "central", ("TTXVN",)),
+    ("ban-tuyen-giao-trung-uong", "Ban Tuyên giáo Trung ương", "central",
+     ("Ban Tuyên giáo và Dân vận Trung ương",)),
     # Collectives.
     ("cac-bo-nganh", "Các bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ", "collective",
      ("Các bộ, ngành", "Các bộ, ngành trung ương", "Các bộ, cơ quan ngang bộ",
-      "Bộ, ngành", "Các Bộ, ngành, địa phương")),
+      "Bộ, ngành", "Các bộ, cơ quan", "Các bộ, cơ quan trung ương")),
     ("ubnd-cap-tinh", "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương",
      "collective", ("UBND các tỉnh, thành phố trực thuộc trung ương",
                     "Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương",
@@ -57,7 +62,10 @@ GOVERNMENT: tuple[Body, ...] = (
     ("ubnd-cap-xa", "Ủy ban nhân dân các xã, phường, đặc khu", "collective",
      ("UBND các xã, phường", "Ủy ban nhân dân các xã, phường", "UBND cấp xã",
       "Ủy ban nhân dân cấp xã", "UBND các xã, phường, đặc khu",
-      "UBND các xã, phường, thị trấn", "Ủy ban nhân dân các xã, phường, thị trấn")),
+      "UBND các xã, phường, thị trấn", "Ủy ban nhân dân các xã, phường, thị trấn",
+      "UBND xã, phường, đặc khu", "Ủy ban nhân dân xã, phường, đặc khu", "UBND xã, phường",
+      "Ủy ban nhân dân xã, phường", "UBND các phường, xã", "Ủy ban nhân dân các phường, xã",
+      "UBND các phường, xã, đặc khu")),
 )
 
 PROVINCE: tuple[Body, ...] = (
@@ -86,6 +94,17 @@ PROVINCE: tuple[Body, ...] = (
      ("Sở NN&PTNT", "Sở NNPTNT")),
     ("so-gtvt", "Sở Giao thông vận tải", "department", ("Sở GTVT",)),
     ("cong-an-tinh", "Công an tỉnh", "department", ()),
+    ("bo-chqs-tinh", "Bộ Chỉ huy Quân sự tỉnh", "department", ("Bộ CHQS tỉnh",)),
     ("cac-so-ban-nganh", "Các sở, ban, ngành", "collective",
      ("Các sở, ngành", "Sở, ban, ngành", "Các sở, ban, ngành tỉnh")),
 )
+
+# Names whose usual form says more than many plans print: when the printed name lacks the
+# word, which body is meant is a question for the operator (id -> folded word, question).
+ASK_UNLESS_PRINTED: dict[str, tuple[str, str]] = {
+    "ubnd-cap-xa": ("dac khu", "the communes' collective is named with the special zones "
+                    "(đặc khu): does this province have any, or is it 'các xã, phường'?"),
+}
+# A plan that never prints the word names the body without it, surely (id -> that name): a
+# province without special zones has "Ủy ban nhân dân các xã, phường".
+NAMED_WITHOUT: dict[str, str] = {"ubnd-cap-xa": "Ủy ban nhân dân các xã, phường"}

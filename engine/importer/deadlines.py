@@ -65,9 +65,8 @@ def read_deadline(cell: str, *, year: int) -> Deadline:
     if not text:
         return Deadline("", (f"Trong năm {year}",), False,
                         "blank deadline cell: the plan year is assumed")
-    ranged = _month_range(text, year)
-    if ranged is not None:
-        return _checked(ranged, year)
+    # The engine reads month spans ("Tháng 01-3/2026") itself: the printed phrase is kept,
+    # unflagged, rather than rewritten as its last month.
     if _parses(text, year):
         return _checked(Deadline(text, (text,)), year)
     for reader in _READERS:
@@ -92,8 +91,9 @@ def _parses(phrase: str, year: int) -> bool:
 def _checked(found: Deadline, year: int) -> Deadline:
     years = {y for p in found.phrases if (y := _year_of(_rule(p, year))) is not None}
     if years - {year}:
+        # A fact, not a guess: the reading stays as sure as it was (validate warns too).
         why = f"falls in {', '.join(map(str, sorted(years)))}, not in the plan year {year}"
-        return Deadline(found.printed, found.phrases, False,
+        return Deadline(found.printed, found.phrases, found.certain,
                         f"{found.reason}; {why}" if found.reason else why)
     return found
 
@@ -110,8 +110,9 @@ def _every_year_after(text: str, year: int) -> Deadline | None:
     for pattern in _EVERY_YEAR_AFTER:
         found = pattern.match(text)
         if found and _parses(found["head"], year):
-            return Deadline(text, (found["head"],), True,
-                            "repeats every year after: this plan covers its own year only")
+            return Deadline(text, (found["head"],), False,
+                            "read in part: the cell repeats every year after, this plan "
+                            "covers its own year only")
     return None
 
 
@@ -129,6 +130,18 @@ def _month_range(text: str, year: int) -> Deadline | None:
             return Deadline(text, (f"Tháng {int(found['b'])}/{found['y']}",), True,
                             "a range of months: due at the end of the last one")
     return None
+
+
+def _year_bound(text: str, year: int) -> Deadline | None:
+    """ "Trước năm 2030" is before 01/01/2030; "Đến năm 2030" is by the end of 2030."""
+    found = re.fullmatch(r"(?P<word>truoc|den|den het|cham nhat)\s+(?:nam\s+)?(?P<y>\d{4})\.?",
+                         ascii_fold(text))
+    if not found:
+        return None
+    if found["word"] == "truoc":
+        phrase = f"trước ngày 01/01/{found['y']}"
+        return Deadline(text, (phrase,), True, f"written as {phrase!r}")
+    return Deadline(text, (f"Năm {found['y']}",), True, "due by the end of that year")
 
 
 def _quarter_range(text: str, year: int) -> Deadline | None:
@@ -180,6 +193,23 @@ def _sentence_end(text: str, year: int) -> Deadline | None:
     return None
 
 
+def _sentences(text: str, year: int) -> Deadline | None:
+    """A cell of several sentences ("Ban hành trong quý I năm 2026. Thực hiện rà soát
+    hằng năm"): the deadline each sentence states, one milestone per sentence."""
+    parts = [p.strip(" .;") for p in re.split(r"[.;]\s+(?=[A-ZĐÀ-Ỹ])", text) if p.strip(" .;")]
+    if len(parts) < 2:
+        return None
+    phrases: list[str] = []
+    for part in parts:
+        found = Deadline(part, (part,)) if _parses(part, year) else _sentence_end(part, year)
+        if found is not None and found.phrases[0] not in phrases:
+            phrases.append(found.phrases[0])
+    if not phrases:
+        return None
+    return Deadline(text, tuple(phrases), False,
+                    f"read from {len(parts)} sentences: {', '.join(map(repr, phrases))}")
+
+
 _ASCII_LEAD_WORDS = {ascii_fold(w) for w in _LEAD_WORDS}
 
 
@@ -201,6 +231,6 @@ def _plausible(phrase: str, year: int) -> bool:
 
 
 _READERS: tuple[Callable[[str, int], Deadline | None], ...] = (
-    _every_year_after, _month_range, _quarter_range, _several_quarters, _milestones,
-    _sentence_end,
+    _every_year_after, _year_bound, _month_range, _quarter_range, _several_quarters, _milestones,
+    _sentences, _sentence_end,
 )

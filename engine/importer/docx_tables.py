@@ -18,17 +18,17 @@ def find_tables_in_docx(document: DocxDocument) -> list[TaskTable]:
     """Every task table of `document`, with the paragraphs before it as its caption."""
     tables: list[TaskTable] = []
     before: list[str] = []
-    count = 0
     for child in document.element.body.iterchildren():
         if child.tag == qn("w:p"):
             text = "".join(t.text or "" for t in child.iter(qn("w:t"))).strip()
             if text:
                 before = [*before[-7:], text]
         elif child.tag == qn("w:tbl"):
-            count += 1
             table = Table(child, document)
+            # Tables are counted as a reader counts them: the task tables (a letterhead or
+            # signature laid out as a table is no table to a reader).
             found = tables_from_rows(_grid(table), caption=" / ".join(before),
-                                     where=f"table {count}")
+                                     where=f"table {len(tables) + 1}")
             if found is not None:
                 tables.append(found)
             before = []

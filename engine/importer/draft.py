@@ -10,9 +10,10 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies, split_roles
+from engine.importer.agencies import ProposedAgency, Vocabulary, read_agencies
 from engine.importer.deadlines import read_deadline
 from engine.importer.emit import comment_lines, render_mapping, render_sequence
+from engine.importer.roles import split_roles
 from engine.importer.table import EXTRA, Row, TaskTable
 from engine.importer.targets import read_target
 from engine.importer.text import ascii_fold, one_line, slugify
@@ -42,6 +43,7 @@ class DraftTask:
     source: str | None = None
     doubts: dict[str, list[str]] = field(default_factory=dict)
     proposed: tuple[ProposedAgency, ...] = ()
+    notes: dict[str, list[str]] = field(default_factory=dict)  # how a field was read, no doubt
 
     def doubt(self, name: str, reason: str) -> None:
         """Record why field `name` needs a look."""
@@ -74,6 +76,8 @@ class Draft:
     header_doubts: dict[str, list[str]] = field(default_factory=dict)
     proposed: list[ProposedAgency] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    drafted: bool = False  # the directory was drafted from the plan, not given
+    unread: list[str] = field(default_factory=list)  # row-like regions no table took
 
     def counts(self) -> dict[str, int]:
         """What was read and what was flagged: tasks, distinct agencies, deadlines."""
@@ -84,7 +88,8 @@ class Draft:
                 refs = set(getattr(t, name))
                 agencies |= refs
                 flagged |= {r for r in refs for why in t.doubts.get(name, ()) if r in why}
-        flagged |= {p.id for p in self.proposed}
+        if not self.drafted:  # a drafted directory carries its own CHECK on each entry
+            flagged |= {p.id for p in self.proposed}
         return {"tasks": len(self.tasks), "tasks_flagged": sum(bool(t.doubts) for t in self.tasks),
                 "agencies": len(agencies), "agencies_flagged": len(flagged & agencies),
                 "deadlines": sum(bool(t.due) for t in self.tasks),
@@ -109,6 +114,8 @@ def _checks(doubts: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def _task_checks(task: DraftTask) -> dict[str, list[str]]:
     checks = _checks(task.doubts)
+    for name, notes in task.notes.items():
+        checks.setdefault(name, []).extend(notes)
     for name in list(checks):
         if name not in task.as_data():
             checks.setdefault("id", []).extend(f"{r} ({name})" for r in checks.pop(name))
@@ -119,12 +126,22 @@ def _task_checks(task: DraftTask) -> dict[str, list[str]]:
 def _summary_notes(draft: Draft) -> list[str]:
     total = sum(len(t.fields()) for t in draft.tasks)
     doubtful = sum(len(t.doubts) for t in draft.tasks)
-    notes = [f"{len(draft.tasks)} tasks, {total} fields: {total - doubtful} certain, "
-             f"{doubtful} to check."]
-    if draft.proposed:
-        notes.append("Agencies not in the directory (add them before validating): " +
-                     ", ".join(f"{p.id} ({p.name})" for p in draft.proposed))
-    return notes + [f"skipped {s}" for s in draft.skipped]
+    notes = [f"{counted(len(draft.tasks), 'task')}, {counted(total, 'field')}: "
+             f"{total - doubtful} certain, {doubtful} to check."]
+    named = ", ".join(f"{p.id} ({p.name})" for p in draft.proposed)
+    if draft.proposed and draft.drafted:
+        notes.append(f"Agencies named in the plan, drafted into the directory with it: {named}")
+    elif draft.proposed:
+        notes.append(f"Agencies not in the directory (add them before validating): {named}")
+    return notes + [f"CHECK: {u}" for u in draft.unread] + [
+        s if s.startswith("CHECK: ") else f"skipped {s}" for s in draft.skipped]
+
+
+def counted(n: int, noun: str) -> str:
+    """ "1 deadline", "2 deadlines", "1 agency", "3 agencies"."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 @dataclass(frozen=True)
@@ -133,13 +150,17 @@ class ImportContext:
 
     year: int
     vocab: Vocabulary
+    drafted: bool = False  # the directory is drafted from the plan: new names are expected
+    settled: frozenset[str] = frozenset()  # bodies named without a word the plan never prints
 
 
 def draft_tasks(tables: Sequence[TaskTable], *, context: ImportContext) -> list[DraftTask]:
     """Draft tasks from every row of `tables`, with unique ids."""
     tasks: list[DraftTask] = []
-    for table in tables:
+    for n, table in enumerate(tables, start=1):
         label = _table_label(table)
+        if label == "Bảng" and len(tables) > 1:
+            label = f"Bảng {n}"
         for row in table.rows:
             tasks.extend(_tasks_of(row, label, context))
     _unique_ids(tasks)
@@ -158,12 +179,20 @@ def _tasks_of(row: Row, label: str, context: ImportContext) -> list[DraftTask]:
     ident = f"{prefix}-{_task_id(row.get('title'))}" if prefix else _task_id(row.get("title"))
     task = DraftTask(id=ident, title=one_line(row.get("title")),
                      lead=(), due="", where=row.where, source=_source(row, label))
-    _read_agency_fields(task, row, context.vocab)
+    _read_agency_fields(task, row, context)
     _read_other_fields(task, row)
     for name in row.inherited:
-        if name not in row.spanned:
-            task.doubt(_FIELD_OF.get(name, name),
-                       "blank cell: taken from the row above (a merged cell?)")
+        # A cell merged down over rows is most often meant for each, but not always (a
+        # deadline for the group of rows, a lead named once for a block): worth a look.
+        task.doubt(_FIELD_OF.get(name, name), "the cell is merged down from the row above: "
+                   "taken from it" if name in row.spanned else
+                   "blank cell: taken from the row above (a merged cell?)")
+    for role in row.absorbed:
+        task.doubt(_FIELD_OF.get(role, role), "the row has more cells than the header: the "
+                   "extra ones were added to this column")
+    for role, why in row.guessed:
+        if role in ("title", "lead", "coordinators", "due", "result", "note", "media"):
+            task.doubt(role, why)
     if row.continued:
         task.doubt("title", "the row continues after a page break: check the joined text")
     return _with_deadlines(task, row, context.year)
@@ -184,43 +213,62 @@ def _section_prefix(section: str | None) -> str | None:
     found = _SECTION_NUMBER.match(ascii_fold(section))
     if found is None:
         return None
-    return f"gd{found['n']}" if found["stage"] else found["n"]
+    if found["stage"]:
+        return f"gd{found['n']}"
+    # An id starts with a letter (spec ids are read by people and sorted as words): a
+    # numbered section "1. ..." is "muc1".
+    return f"muc{found['n']}" if found["n"].isdigit() else found["n"]
 
 
 def _source(row: Row, label: str) -> str:
-    number = row.number.rstrip(".") or "?"
-    return f"{label}, {row.section}, dòng {number}" if row.section else f"{label}, dòng {number}"
+    """Where the row is, as the reader of the printed plan finds it ("Bảng, dòng 3")."""
+    line = f"dòng {row.number.rstrip('.')}" if row.number.strip() else "dòng không số"
+    after = re.search(r"after row (\S+)", row.where)
+    if not row.number.strip() and after:
+        line += f" sau dòng {after[1]}"
+    return f"{label}, {row.section}, {line}" if row.section else f"{label}, {line}"
 
 
 def _task_id(title: str) -> str:
     words = [w for w in slugify(one_line(title), max_words=40).split("-")
              if w not in _STOP_WORDS]
-    return "-".join(words[:5]) or "nhiem-vu"
+    ident = "-".join(words[:5]) or "nhiem-vu"
+    return f"nv-{ident}" if ident[0].isdigit() else ident  # "100% thủ tục..." -> nv-100-...
 
 
-def _read_agency_fields(task: DraftTask, row: Row, vocab: Vocabulary) -> None:
-    lead_text, more, split = split_roles(row.get("lead"))
-    if split:
-        why = "the lead cell names coordinators too ('... chủ trì, phối hợp với ...'): split"
+def _read_agency_fields(task: DraftTask, row: Row, context: ImportContext) -> None:
+    vocab, drafted = context.vocab, context.drafted
+    roles = split_roles(row.get("lead"))
+    lead_text = roles.lead
+    if roles.split:
+        why = (f"the lead cell {one_line(row.get('lead'))!r} names coordinators too: read "
+               f"as lead {one_line(roles.lead)!r}, coordinators {one_line(roles.coordinators)!r}")
         task.doubt("lead", why)
         task.doubt("coordinators", why)
         row = replace(row, cells={**row.cells, "lead": lead_text, "coordinators": "; ".join(
-            c for c in (more, row.get("coordinators")) if c)})
+            c for c in (roles.coordinators, row.get("coordinators")) if c)})
     lead = read_agencies(lead_text, vocab)
     task.lead = lead.refs
-    for reason in lead.doubts():
+    for reason in lead.doubts(drafted=drafted, settled=context.settled):
         task.doubt("lead", reason)
     if not task.lead:
         task.doubt("lead", "no lead agency in the row: fill it in")
     if row.get("coordinators"):
         coordinators = read_agencies(row.get("coordinators"), vocab)
-        task.coordinators = tuple(r for r in coordinators.refs if r not in task.lead)
-        for reason in coordinators.doubts():
+        # A body that leads is not its own coordinator; a collective may be both (each
+        # ministry leads its own part and works with the others on theirs).
+        task.coordinators = tuple(r for r in coordinators.refs
+                                  if r not in task.lead or vocab.collective(r))
+        dropped = [r for r in coordinators.refs if r not in task.coordinators]
+        if dropped:
+            task.doubt("coordinators", f"{', '.join(dropped)} printed in the coordinators "
+                       "cell too: left out, as the lead (add back if it coordinates as well)")
+        for reason in coordinators.doubts(drafted=drafted, settled=context.settled):
             task.doubt("coordinators", reason)
     if row.get("media"):
         media = read_agencies(row.get("media"), vocab)
         task.media = media.refs
-        for reason in media.doubts():
+        for reason in media.doubts(drafted=drafted, settled=context.settled):
             task.doubt("media", reason)
     task.proposed = (*lead.proposed, *_proposed(row, "coordinators", vocab),
                      *_proposed(row, "media", vocab))
@@ -280,8 +328,10 @@ def _read_budget(task: DraftTask, printed: str) -> None:
 
 def _with_deadlines(task: DraftTask, row: Row, year: int) -> list[DraftTask]:
     deadline = read_deadline(row.get("due"), year=year)
-    if deadline.reason:
+    if deadline.reason and not deadline.certain:
         task.doubt("due", deadline.reason)
+    elif deadline.reason:  # a sure reading that still changes the words: say so, no CHECK
+        task.notes["due"] = [f"printed {deadline.printed!r}: {deadline.reason}"]
     if len(deadline.phrases) == 1:
         task.due = deadline.phrases[0]
         return [task]
@@ -290,7 +340,8 @@ def _with_deadlines(task: DraftTask, row: Row, year: int) -> list[DraftTask]:
 
 
 def _milestone(task: DraftTask, k: int, phrase: str, printed: str) -> DraftTask:
-    copy = DraftTask(**{**task.__dict__, "doubts": {n: list(r) for n, r in task.doubts.items()}})
+    copy = DraftTask(**{**task.__dict__, "doubts": {n: list(r) for n, r in task.doubts.items()},
+                        "notes": dict(task.notes)})
     copy.id, copy.due = f"{task.id}-{k}", phrase
     copy.doubt("id", f"milestone {k} of the cell {printed!r}")
     return copy

@@ -43,10 +43,14 @@ def read_header(text: str, *, directory: Directory, directory_ref: str,
     """
     doubts: dict[str, list[str]] = {}
     title = _title(text)
-    if not title:
+    own_title = title  # an appendix heading's years are its subject's, not the plan's
+    if not title and (title := _appendix_title(text)):
+        doubts["title"] = ["read from the appendix heading: the plan's own title is in the "
+                           "plan the appendix belongs to"]
+    elif not title:
         doubts["title"] = ["no title found under 'KẾ HOẠCH': fill it in"]
         title = "Kế hoạch (chưa có tên)"
-    plan_year = year or _year(title, text)
+    plan_year = year or _year(own_title, text)
     if plan_year is None:
         doubts["year"] = ["no year in the title or the date line: give --year"]
         plan_year = directory.directory.valid_from.year
@@ -80,12 +84,37 @@ def _title(text: str) -> str:
     return " ".join(lines)
 
 
+_HEADING = re.compile(r"^\W*(?:PHỤ LỤC|Phụ lục)\b[^\n]*$", re.M)
+
+
+def _appendix_title(text: str) -> str:
+    """The upper-case heading under "PHỤ LỤC" of an appendix exported alone."""
+    found = _HEADING.search(text[:3000])
+    if not found:
+        return ""
+    lines: list[str] = []
+    rest = re.sub(r"^\W*(?:PHỤ LỤC|Phụ lục)\s*[IVX\d]*\s*[:.]?\s*", "", found[0]).strip("*# ")
+    for line in [rest, *text[found.end():].splitlines()[:6]]:
+        bare = line.strip().strip("*#: ")
+        letters = [c for c in bare if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+            lines.append(bare)
+        elif lines and (not bare or bare.startswith("(")):
+            break
+    return " ".join(lines)[:300]
+
+
 def _year(title: str, text: str) -> int | None:
     in_title = re.findall(r"năm\s+(\d{4})\b", title, re.I)
     if in_title:
         return int(in_title[-1])
-    dated = re.search(r"ngày\s+[\d\s]*tháng\s+[\d\s]*năm\s+(\d{4})", text[:2000], re.I)
-    return int(dated[1]) if dated else None
+    # The plan's own date is the latest in its opening: the documents it cites ("Nghị quyết
+    # số 57-NQ/TW ngày 22 tháng 12 năm 2024") come before it; an unissued draft prints
+    # "ngày   /  /2025".
+    dated = re.findall(r"ngày\s+[\d\s]*tháng\s+[\d\s]*năm\s+(\d{4})|ngày\s*[\d\s]*/\s*[\d\s]*/"
+                       r"\s*(\d{4})", text[:3000], re.I)
+    years = [int(a or b) for a, b in dated]
+    return max(years) if years else None
 
 
 def _number(text: str) -> str:

@@ -20,7 +20,7 @@ def read_pdf(pdf: Any) -> tuple[str, list[TaskTable]]:
     page break is joined as in a text export.
     """
     texts: list[str] = []
-    grids: list[tuple[str, str, Grid]] = []
+    grids: list[tuple[str, list[int], Grid]] = []  # caption, each row's page, rows
     for number, page in enumerate(pdf.pages, start=1):
         texts.append(page.extract_text() or "")
         for k, table in enumerate(page.find_tables()):
@@ -32,10 +32,17 @@ def read_pdf(pdf: Any) -> tuple[str, list[TaskTable]]:
             on_top = not _PAGE_NUMBER.sub("", caption).strip()
             if grids and k == 0 and on_top and _width(grids[-1][2]) == _width(rows):
                 grids[-1][2].extend(rows)
+                grids[-1][1].extend([number] * len(rows))
                 continue
-            grids.append((caption, f"page {number}, table {k + 1}", rows))
-    tables = [found for caption, where, grid in grids
-              if (found := tables_from_rows(grid, caption=caption, where=where)) is not None]
+            grids.append((caption, [number] * len(rows), rows))
+    tables: list[TaskTable] = []
+    for caption, pages, grid in grids:
+        # Task tables are counted as a reader counts them; each row is on its own page.
+        n = len(tables) + 1
+        found = tables_from_rows(grid, caption=caption, where=f"table {n}",
+                                 places=[f"page {p}, table {n}" for p in pages])
+        if found is not None:
+            tables.append(found)
     return "\n".join(texts), tables
 
 

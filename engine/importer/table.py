@@ -6,27 +6,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from engine.importer.columns import EXTRA, ROLES, map_header, role_of
 from engine.importer.text import ascii_fold, one_line
 
-# Column roles, recognised from header words (ASCII-folded). Order matters: the first rule
-# that matches a header cell wins ("Cơ quan truyền thông" is media, not lead).
-_HEADER_RULES: tuple[tuple[str, str], ...] = (
-    ("number", r"^(?:s ?t ?t|t ?t|so tt|so thu tu|no\.?)$"),
-    ("other", r"^nguon\b"),  # "Nguồn kinh phí" names a source, not an amount
-    ("budget", r"kinh phi|du toan|budget"),
-    ("media", r"truyen thong|bao chi"),
-    ("coordinators", r"phoi hop"),
-    ("due", r"thoi gian|thoi han|hoan thanh|tien do|thoi diem|deadline"),
-    ("result", r"ket qua|san pham"),
-    ("note", r"ghi chu"),
-    ("level", r"cap trinh|cap ban hanh|cap phe duyet|co quan (?:trinh|ban hanh)"),
-    ("lead", r"chu tri|thuc hien|dau moi|trach nhiem|don vi|co quan"),
-    ("title", r"nhiem vu|noi dung|cong viec|hoat dong|ten "),
-)
-ROLES = ("number", "title", "lead", "coordinators", "media", "due", "result", "budget", "note",
-         "level")
-# A column the rules do not know keeps its header: "x:Lĩnh vực". Its cells go to the note.
-EXTRA = "x:"
+__all__ = ["EXTRA", "ROLES", "TABLE_END", "Row", "TaskTable", "find_tables_in_text", "map_header",
+           "role_of", "tables_from_rows"]
+
 _ROMAN_OR_LETTER = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
 _SECTION_TEXT = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s+\S|^(?:Phần|Mục|Nhóm|PHẦN|MỤC|NHÓM)\s"
                            r"|^(?:Giai đoạn|GIAI ĐOẠN)\s+(?:\d|[IVX]+\b)")
@@ -49,6 +34,8 @@ class Row:
     inherited: tuple[str, ...] = ()
     continued: bool = False
     spanned: tuple[str, ...] = ()
+    guessed: tuple[tuple[str, str], ...] = ()  # (role, why): cells placed by a guess
+    absorbed: tuple[str, ...] = ()  # columns that took the cells beyond the header's width
 
     def get(self, role: str) -> str:
         """The cell text for `role`, "" when the table has no such column."""
@@ -72,36 +59,9 @@ class _Raw:
     where: str
     section: str | None = None
     merged: frozenset[int] = frozenset()
-
-
-def map_header(cells: Sequence[str]) -> tuple[str, ...] | None:
-    """The role of each column if `cells` is a task-table header, else None.
-
-    A header names at least a task column and a lead or deadline column.
-    """
-    texts = [one_line(cell) for cell in cells]
-    if any(len(text) > 80 for text in texts) or (texts and texts[0][:1].isdigit()):
-        return None
-    roles = tuple(_role_of(cell) for cell in cells)
-    if "title" in roles and ("lead" in roles or "due" in roles):
-        return tuple(EXTRA + one_line(cell).strip(" :.") if role == "other" and one_line(cell)
-                     else role for role, cell in zip(roles, cells, strict=True))
-    return None
-
-
-def role_of(cell: str) -> str:
-    """The role a header cell names ("other" when no rule knows it)."""
-    return _role_of(cell)
-
-
-def _role_of(cell: str) -> str:
-    text = ascii_fold(one_line(cell)).strip(" :.")
-    if not text:
-        return "other"
-    for role, pattern in _HEADER_RULES:
-        if re.search(pattern, text):
-            return role
-    return "other"
+    numbered: bool = False  # name the row by its printed number (a grid), not by its line
+    at: str = ""  # where in the grid, for notes on rows that are no task (", row 9 from the top")
+    guessed: tuple[tuple[str, str], ...] = ()
 
 
 def find_tables_in_text(text: str) -> list[TaskTable]:
@@ -161,7 +121,7 @@ def _is_subheader(cells: Sequence[str | None]) -> bool:
     filled = [t for t in texts if t]
     if not filled or len(texts) < 3 or len(filled) == len(texts):
         return False
-    roles = [_role_of(t) for t in filled]
+    roles = [role_of(t) for t in filled]
     return all(len(t) <= 40 and not t[:1].isdigit() for t in filled) and \
         all(r not in ("other", "title", "number") for r in roles)
 
@@ -211,7 +171,8 @@ def _collect_text_rows(lines: list[str], start: int, width: int
             raws[-1].cells[-1] += "\n" + line
         elif re.fullmatch(r"[-–\s]*\d{1,3}[-–\s]*", line.strip()):
             skipped.append(f"{where}: page number")
-        elif _SECTION_TEXT.match(line.strip()) and len(line) < 160:
+        elif (_SECTION_TEXT.match(line.strip()) or _NUMBERED_HEADING.match(line.strip())) \
+                and len(line) < 160:
             raws.append(_Raw([], where, section=line.strip()))
         else:
             break
@@ -226,6 +187,7 @@ def build_table(raws: Sequence[_Raw], columns: tuple[str, ...], *, caption: str,
     rows: list[Row] = []
     notes = list(skipped)
     section: str | None = None
+    namer = _RowNamer()
     for raw in raws:
         cells = _keyed(raw.cells, columns)
         kind = (raw.section and "section") or _kind_of(raw.cells, cells)
@@ -234,15 +196,42 @@ def build_table(raws: Sequence[_Raw], columns: tuple[str, ...], *, caption: str,
         if kind == "section":
             section = raw.section or " ".join(c.strip() for c in raw.cells if c.strip())
         elif kind in ("column-numbers", "total", "empty", "footer"):
-            notes.append(f"{raw.where}: {kind} row")
+            notes.append(f"{raw.where}{raw.at}: {kind} row")
         elif kind == "continuation" and rows:
             rows[-1] = _merge(rows[-1], cells)
-            notes.append(f"{raw.where}: continues the row above (page break)")
+            notes.append(f"{raw.where}{raw.at}: continues the row above (page break)")
         else:
             spanned = tuple(columns[k] for k in sorted(raw.merged) if k < len(columns))
-            rows.append(_inherit(Row(cells, raw.where, cells.get("number", ""), section,
-                                     spanned=spanned), rows[-1] if rows else None))
+            where = namer.name(raw, one_line(cells.get("number", "")))
+            absorbed = (columns[-1],) if len([c for c in raw.cells[len(columns):] if c.strip()]) \
+                else ()
+            rows.append(_inherit(Row(cells, where, cells.get("number", ""), section,
+                                     spanned=spanned, guessed=raw.guessed, absorbed=absorbed),
+                                 rows[-1] if rows else None))
     return TaskTable(caption, columns, where, tuple(rows), tuple(notes))
+
+
+@dataclass
+class _RowNamer:
+    """Names task rows of a grid as a reader finds them: by the number printed in the row
+    ("row 3"), else as the row after a numbered one, else by its place among the rows."""
+
+    last: str = ""
+    count: int = 0
+    since: int = 0
+
+    def name(self, raw: _Raw, number: str) -> str:
+        self.count += 1
+        if not raw.numbered:
+            return raw.where
+        if number:
+            self.last, self.since = number.rstrip("."), 0
+            return f"{raw.where}, row {self.last}"
+        self.since += 1
+        if self.last:
+            after = f"row {self.last}" + (f" (+{self.since})" if self.since > 1 else "")
+            return f"{raw.where}, the unnumbered row after {after}"
+        return f"{raw.where}, task row {self.count}"
 
 
 def _keyed(cells: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
@@ -271,6 +260,9 @@ def _kind_of(raw: Sequence[str], cells: dict[str, str]) -> str:
         return "section"
     if len(filled) == 1 and (_SECTION_TEXT.match(filled[0]) or filled[0].isupper()):
         return "section"
+    if number and len(filled) == 2 and not one_line(cells.get("title", "")) \
+            and not cells.get("due"):
+        return "section"  # "5.1 | | Thương mại": a numbered group heading beside the task column
     if len(filled) == 1 and number == one_line(filled[0]) and _NUMBERED_HEADING.match(number):
         return "section"  # "1. Chuyển đổi số ...", merged across the row
     if not number and _is_continuation(cells):
@@ -312,20 +304,28 @@ def _inherit(row: Row, above: Row | None) -> Row:
         return row
     cells = dict(row.cells)
     taken = []
-    for role in _INHERITED:
+    # A cell merged down (not just blank) applies to the rows it spans, whatever its role.
+    merged = [r for r in row.spanned if r not in _INHERITED and r in ("coordinators", "media",
+                                                                      "result", "note")]
+    for role in (*_INHERITED, *merged):
         if role in cells and not cells[role] and above.get(role):
             cells[role] = above.get(role)
             taken.append(role)
     return replace(row, cells=cells, inherited=tuple(taken)) if taken else row
 
 
-def tables_from_rows(grid: Sequence[Sequence[str | None]], *, caption: str, where: str
+def tables_from_rows(grid: Sequence[Sequence[str | None]], *, caption: str, where: str,
+                     places: Sequence[str] | None = None, numbered: bool = True,
+                     guesses: Sequence[tuple[tuple[str, str], ...]] | None = None
                      ) -> TaskTable | None:
     """A task table from a grid of cell texts (a .docx or PDF table), or None if no header.
 
     A None cell is the lower part of a cell merged down (or across): a lead or deadline
     cell spanning rows applies to each of them. Rows before the header are ignored; a
-    repeated header row is skipped.
+    repeated header row is skipped. `places` names where each grid row is ("line 57" of a
+    flattened export, "page 3, table 1" of a PDF); rows are named by it, followed (when
+    `numbered`) by the number printed in the row. `guesses` are, per grid row, the cells
+    a reader of the export placed by a guess, (role, why), for `# CHECK:` marks.
     """
     for h in range(min(len(grid), 5)):
         found = header_at(grid, h)
@@ -336,10 +336,13 @@ def tables_from_rows(grid: Sequence[Sequence[str | None]], *, caption: str, wher
         skipped: list[str] = []
         for r, cells in enumerate(grid[h + used:], start=h + used + 1):
             texts = [c or "" for c in cells]
+            place = places[r - 1] if places else where
+            at = f", row {r} from the top" if numbered else ""
             if map_header(texts):
-                skipped.append(f"{where}, row {r}: repeated header row")
+                skipped.append(f"{place}{at}: repeated header row")
             else:
                 merged = frozenset(k for k, c in enumerate(cells) if c is None)
-                raws.append(_Raw(texts, f"{where}, row {r}", merged=merged))
+                raws.append(_Raw(texts, place, merged=merged, numbered=numbered, at=at,
+                                 guessed=tuple(guesses[r - 1]) if guesses else ()))
         return build_table(raws, columns, caption=caption, where=where, skipped=skipped)
     return None

@@ -36,6 +36,17 @@ def strip_markup(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_PAIRED = re.compile(r"\*{1,3}([^*]*)\*{1,3}|(?<![\w_])_{1,2}([^_\n]+?)_{1,2}(?![\w_])")
+_EDGE = re.compile(r"^\*+(?=\S)|(?<=\S)\*+$")
+
+
+def strip_emphasis(line: str) -> str:
+    """A line of a text export without Markdown emphasis markers ("*", "**", "_"), paired
+    or left open where the emphasis runs over a line break ("*- Số lần" ... "trực tiếp*")."""
+    bare = _PAIRED.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), line)
+    return _EDGE.sub("", bare.strip())
+
+
 def one_line(text: str) -> str:
     """A cell's text on one line, without markup or leading list bullets."""
     flat = " ".join(strip_markup(text).split())
