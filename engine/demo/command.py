@@ -312,8 +312,8 @@ def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
     table.add_column("Tỷ lệ hoàn thành", justify="right")
     for report in stats["reports"]:
         counts = report["totals"]
-        table.add_row(capital(period_name(report["period"])), *[str(counts[s.value]) for s in Status],
-                      report["completion"])
+        name = capital(period_name(report["period"]))
+        table.add_row(name, *[str(counts[s.value]) for s in Status], report["completion"])
     out.print(table)
     out.print(f"\n[bold]{plan.number or plan.id}[/] played in {seconds:.0f} s: "
               f"{stats['registered']['added']:,} instances registered; "
