@@ -1,6 +1,7 @@
 """Leadership prints its dashboard (Debian's chromium, Playwright's page.pdf on A4): every
 column of the ranking and of the heat map is on paper, the heat map keeps its colours, the
-site's navigation is left off; and the period picker names its periods."""
+site's navigation is left off; the period picker names its periods; and a browser that
+opens an unknown address gets the pages' Vietnamese error page, not the API's JSON."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pdfplumber
 import pytest
 from PIL import Image
@@ -31,6 +33,7 @@ RANKING = ["Hạng", "Cơ quan", "Số đầu việc", "Hoàn thành đúng hạ
 MONTHS = [f"T{n}" for n in range(1, 13)]
 ORANGE = (0xFF, 0xB7, 0x4D)  # .h-warn
 MM5 = 5 / 25.4 * 72  # 5 mm in PDF points
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +129,21 @@ def test_the_period_picker_names_the_periods_and_keeps_their_codes(
     assert names == ["Quý I năm 2024", "6 tháng đầu năm 2024", "9 tháng năm 2024", "Năm 2024"]
     hrefs = [links.nth(i).get_attribute("href") for i in range(4)]
     assert [h.rsplit("=", 1)[1] for h in hrefs if h] == ["2024-Q1", "2024-H1", "2024-9M", "2024"]
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/khong-co-trang", 404),
+                                                         ("POST", "/theo-doi", 405)])
+def test_a_browser_gets_the_vietnamese_error_page_and_the_api_keeps_problem_json(
+        site: Site, method: str, path: str, status: int) -> None:
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        page = client.request(method, path, headers={"Accept": BROWSER_ACCEPT})
+        assert page.status_code == status
+        assert page.headers["content-type"].startswith("text/html")
+        assert "<h1>Không tìm thấy trang</h1>" in page.text if status == 404 else \
+            "<h1>Không thực hiện được yêu cầu</h1>" in page.text
+        assert 'href="/"' in page.text
+        for headers, where in (({"Accept": "application/json"}, path), ({}, path),
+                               ({"Accept": BROWSER_ACCEPT}, "/api/v1/khong-co")):
+            answer = client.request(method if where == path else "GET", where, headers=headers)
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.json()["status"] == (status if where == path else 404)
