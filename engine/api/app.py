@@ -30,7 +30,7 @@ from engine.core.errors import KehoachError
 from engine.settings import Settings
 from engine.store.database import Store, open_store
 from engine.web.common import PageClock
-from engine.web.install import install_web
+from engine.web.install import browser_error, install_web
 
 log = logging.getLogger(__name__)
 # Refused attempts that go to the security log (404 and 405 are ordinary misses).
@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
 
 def _problem_response(state: ApiState, request: Request, exc: Exception) -> Response:
-    """The problem+json answer to `exc`; a refusal goes to the security log, a bug to the log."""
+    """The problem+json answer to `exc` (to a browser outside the API's paths, the pages'
+    error page); a refusal goes to the security log, a bug to the log."""
     if isinstance(exc, ClientDisconnect):  # nobody to answer; nothing was changed
         return Response(status_code=400)
     problem = problem_for(exc)
@@ -100,6 +101,10 @@ def _problem_response(state: ApiState, request: Request, exc: Exception) -> Resp
                                     reason=problem.kind, method=method, path=path,
                                     source_address=client.host if client else None,
                                     caller=getattr(request.state, "caller", None)))
+    html = browser_error(request, status=problem.status, title=problem.title,
+                         detail=problem.detail, headers=problem.headers)
+    if html is not None:
+        return html
     body = json.dumps(problem.to_json(path), ensure_ascii=False).encode()
     return Response(body, status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE,
                     headers=problem.headers)

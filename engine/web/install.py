@@ -10,10 +10,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from engine.web import agency_pages, monitor_pages, review_pages, session_pages
-from engine.web.common import PageError, SignInRequired, error_page
+from engine.web.common import PageError, SignInRequired, error_page, page
 
 STATIC = "/tep-tinh"  # the pages' own CSS and script
 SWAGGER = "/docs-assets"
+# Paths that belong to the API and its documentation: their errors stay problem+json.
+API_PATHS = ("/api/", "/health", "/openapi.json", "/docs", SWAGGER)
+BROWSER_ERRORS = {
+    404: ("Không tìm thấy trang",
+          "Không có trang nào ở địa chỉ này. Kiểm tra lại địa chỉ, hoặc về trang đầu để chọn "
+          "trang cần xem."),
+    405: ("Không thực hiện được yêu cầu",
+          "Trang này không nhận cách gửi yêu cầu vừa dùng. Mở lại trang từ liên kết hoặc nút "
+          "trên trang rồi thử lại."),
+}
 
 
 def install_web(app: FastAPI) -> None:
@@ -45,3 +55,16 @@ def install_web(app: FastAPI) -> None:
 
     app.add_exception_handler(PageError, on_page_error)
     app.add_exception_handler(SignInRequired, on_sign_in_required)
+
+
+def browser_error(request: Request, *, status: int, title: str, detail: str,
+                  headers: dict[str, str]) -> Response | None:
+    """The pages' Vietnamese error page for an error answering a browser (its Accept names
+    text/html) outside the API's paths; None for API clients, which get problem+json."""
+    path = request.url.path
+    if "text/html" not in request.headers.get("accept", "") or path.startswith(API_PATHS):
+        return None
+    title, message = BROWSER_ERRORS.get(status, (title, detail))
+    answer = page("error.html.j2", {"title": title, "message": message}, status=status)
+    answer.headers.update(headers)
+    return answer
