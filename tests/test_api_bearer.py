@@ -42,3 +42,26 @@ def test_every_api_route_with_a_token_declares_the_bearer_scheme(sqlite_api: Api
             "POST /api/v1/plans/{plan}/tasks/{task}/complete",
             "GET /api/v1/agencies/{agency}/instances",
             "GET /api/v1/plans/{plan}/metrics"} <= secured
+
+
+@pytest.mark.parametrize(("headers", "fields"), [
+    ({"Idempotency-Key": "k" * 256}, ["header.Idempotency-Key"]),
+    ({"Kehoach-Signature": "t=1," + "v1=00," * 200}, ["header.Kehoach-Signature"]),
+    ({"Idempotency-Key": "", "Kehoach-Signature": "x" * 1001},
+     ["header.Idempotency-Key", "header.Kehoach-Signature"]),
+], ids=["key too long", "signature too long", "both"])
+def test_a_malformed_delivery_header_is_a_422_naming_it(sqlite_api: Api,
+                                                        headers: dict[str, str],
+                                                        fields: list[str]) -> None:
+    response = sqlite_api.post(complete_path(MINE), {}, headers=headers)
+    assert_problem(response, 422, "invalid-request")
+    assert [e["field"] for e in response.json()["errors"]] == fields
+    assert sqlite_api.event_count(MINE) == 0
+
+
+def test_a_delivery_with_a_good_idempotency_key_is_answered_once(sqlite_api: Api) -> None:
+    first = sqlite_api.post(complete_path(MINE), {}, headers={"Idempotency-Key": "k" * 255})
+    again = sqlite_api.post(complete_path(MINE), {}, headers={"Idempotency-Key": "k" * 255})
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert sqlite_api.event_count(MINE) == 1

@@ -17,8 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.dependencies.utils import request_params_to_args
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, ValidationError
@@ -28,7 +31,6 @@ from sqlalchemy.orm import Session
 
 from engine.api import service as service
 from engine.api.auth import (
-    SIGNATURE_HEADER,
     Caller,
     DeliveryInFlight,
     StoredResponse,
@@ -51,6 +53,7 @@ from engine.api.errors import (
     describe_errors,
 )
 from engine.api.models import (
+    DELIVERY_HEADER_TYPES,
     CompletionCreate,
     HealthPublic,
     InstanceListPublic,
@@ -69,7 +72,6 @@ from engine.store.database import Store
 
 B = TypeVar("B", bound=BaseModel)
 JSON = "application/json"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class ApiState:
@@ -132,9 +134,29 @@ class BearerCaller(SecurityBase):
 
 authenticated = BearerCaller(bearer)
 CallerDep = Annotated[Caller, Depends(authenticated)]
-IdempotencyKey = Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, min_length=1,
-                                              max_length=255)]
-Signature = Annotated[str | None, Header(alias=SIGNATURE_HEADER, max_length=1000)]
+def delivery_headers(request: Request) -> tuple[str | None, str | None]:
+    """(Idempotency-Key, Kehoach-Signature); 422 if either is malformed, with any fault of
+    the path's parameters too, as FastAPI reports its parameters' faults together.
+
+    Read here rather than as Header parameters: FastAPI's extraction of the two cost a
+    delivery ~80 us of CPU, a tenth of it. engine.api.models.request_schema declares them
+    in the OpenAPI document as FastAPI did.
+    """
+    values: list[str | None] = []
+    errors: list[Any] = []
+    for name, adapter in DELIVERY_HEADER_TYPES.items():
+        try:
+            values.append(adapter.validate_python(request.headers.get(name)))
+        except ValidationError as exc:
+            errors += [{**e, "loc": ("header", name, *e["loc"])}
+                       for e in exc.errors(include_url=False)]
+    if errors:
+        route = request.scope.get("route")
+        if isinstance(route, APIRoute):
+            errors += request_params_to_args(route.dependant.path_params,
+                                             request.path_params)[1]
+        raise RequestValidationError(errors)
+    return values[0], values[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +173,10 @@ class Delivery:
     real_now: dt.datetime  # the machine's: signatures are judged and remembered by it
 
 
-async def delivery(request: Request, caller: CallerDep,
-                   idempotency_key: IdempotencyKey = None,
-                   signature: Signature = None) -> Delivery:
-    """Read the raw body (413, 415) and check its signature (403) before it is parsed."""
+async def delivery(request: Request, caller: CallerDep) -> Delivery:
+    """Check the headers (422), read the raw body (413, 415) and check its signature (403)
+    before it is parsed."""
+    idempotency_key, signature = delivery_headers(request)
     state = state_of(request)
     body = await read_body(request, limit=state.settings.api_body_limit)
     now, real_now = state.clock.now(), state.clock.real_now()
