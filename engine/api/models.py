@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
+from engine.api.auth import SIGNATURE_HEADER
 from engine.core.spec import SLUG_PATTERN
 from engine.store.events import MAX_PROGRESS_COUNT
 
@@ -112,7 +113,19 @@ class NoopPublic(BaseModel):
     actor: str
 
 
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A delivery's optional headers and their checks (engine.api.routes.delivery_headers).
+DELIVERY_HEADER_TYPES: dict[str, TypeAdapter[str | None]] = {
+    IDEMPOTENCY_HEADER: TypeAdapter(Annotated[str | None, Field(min_length=1, max_length=255)]),
+    SIGNATURE_HEADER: TypeAdapter(Annotated[str | None, Field(max_length=1000)])}
+DELIVERY_HEADERS = [{"name": name, "in": "header", "required": False,
+                     "schema": {**adapter.json_schema(), "title": name}}
+                    for name, adapter in DELIVERY_HEADER_TYPES.items()]
+
+
 def request_schema(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
-    """OpenAPI `requestBody` for a body the route reads raw (to check its signature first)."""
+    """OpenAPI `requestBody` for a body the route reads raw (to check its signature first),
+    and the headers engine.api.routes.delivery reads itself, after the path's parameters."""
     return {"requestBody": {"required": required, "content": {
-        "application/json": {"schema": model.model_json_schema()}}}}
+        "application/json": {"schema": model.model_json_schema()}}},
+            "parameters": DELIVERY_HEADERS}
