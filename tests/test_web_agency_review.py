@@ -65,16 +65,21 @@ def test_a_refused_form_comes_back_on_the_instance_page(seeded: Store) -> None:
         assert get_instance(tx, Q1_REPORT).state.completed_at is None  # nothing written
 
 
-def test_the_agency_sees_its_reports_wait_and_the_standing_unit_sees_note_and_file(
-        seeded: Store) -> None:
+def report_done(agency: httpx.Client) -> httpx.Response:
+    """Report the Q1 report done from its page, with a note and an uploaded PDF."""
+    page = agency.get(f"/don-vi/viec/{Q1_REPORT}")
+    return agency.post(f"/don-vi/viec/{Q1_REPORT}/hoan-thanh", data={
+        "csrf": csrf_of(page.text), "back": "instance",
+        "note": "Đã gửi báo cáo quý I kèm phụ lục"},
+        files={"file": ("van-ban.pdf", PDF, "application/pdf")})
+
+
+def test_the_agency_sees_its_reports_and_requests_wait_for_a_decision(seeded: Store) -> None:
     with serving(seeded, as_of=AS_OF) as url, signed_in(seeded, url) as agency:
-        page = agency.get(f"/don-vi/viec/{Q1_REPORT}")
-        done = agency.post(f"/don-vi/viec/{Q1_REPORT}/hoan-thanh", data={
-            "csrf": csrf_of(page.text), "back": "instance",
-            "note": "Đã gửi báo cáo quý I kèm phụ lục"},
-            files={"file": ("van-ban.pdf", PDF, "application/pdf")})
+        done = report_done(agency)
         assert done.status_code == 200 and "đang chờ xem xét" in done.text
         assert "đang chờ xem xét" in card(agency.get("/don-vi").text, Q1_REPORT)
+        page = agency.get(f"/don-vi/viec/{NEWS_Q1}")
         asked = agency.post(f"/don-vi/viec/{NEWS_Q1}/gia-han", data={
             "csrf": csrf_of(page.text), "due": "2024-04-15", "reason": "Chờ số liệu"})
         assert asked.status_code == 200
@@ -83,6 +88,11 @@ def test_the_agency_sees_its_reports_wait_and_the_standing_unit_sees_note_and_fi
         assert f'data-own-review="{Q1_REPORT}"' in own and "van-ban.pdf" in own
         assert "data-own-extension=" in own and "Chờ số liệu" in own
         assert "Báo cáo hoàn thành chờ xem xét (0)" not in own  # Sở Y tế reviews nothing
+
+
+def test_the_standing_unit_sees_the_note_and_the_file_by_name(seeded: Store) -> None:
+    with serving(seeded, as_of=AS_OF) as url, signed_in(seeded, url) as agency:
+        assert report_done(agency).status_code == 200
         with signed_in(seeded, url, agency="so-noi-vu") as unit:
             queue = unit.get("/xem-xet").text
             row = re.search(rf'<article[^>]*data-review="{re.escape(Q1_REPORT)}".*?</article>',
@@ -91,7 +101,16 @@ def test_the_agency_sees_its_reports_wait_and_the_standing_unit_sees_note_and_fi
             assert "Đã gửi báo cáo quý I kèm phụ lục" in row.group(0)
             link = re.search(r'<a href="(/tep/[0-9a-f]+)">van-ban.pdf</a>', row.group(0))
             assert link and "http://" not in row.group(0)
-            assert unit.get(link.group(1)).content == PDF
+            assert unit.get(link.group(1)).content == PDF  # the reviewer may open it
+
+
+def test_an_extension_refusal_carries_no_spec_code(seeded: Store) -> None:
+    with serving(seeded, as_of=AS_OF) as url, signed_in(seeded, url) as agency:
+        page = agency.get(f"/don-vi/viec/{Q1_REPORT}")
+        refused = agency.post(f"/don-vi/viec/{Q1_REPORT}/gia-han", data={
+            "csrf": csrf_of(page.text), "due": "2025-01-15", "reason": "Chờ số liệu"})
+        assert refused.status_code == 422 and "vượt quá năm kế hoạch 2024" in refused.text
+        assert "review.extend_past_plan_year" not in refused.text
 
 
 def test_no_extension_is_offered_where_none_could_be_accepted(seeded: Store) -> None:
@@ -106,9 +125,4 @@ def test_no_extension_is_offered_where_none_could_be_accepted(seeded: Store) -> 
         assert "vượt quá năm kế hoạch" in card(listing, YEAR_END)
         own = agency.get(f"/don-vi/viec/{YEAR_END}").text
         assert 'action="/don-vi/viec/' + YEAR_END + '/gia-han"' not in own
-        assert "Không đề nghị gia hạn được" in own
-        page = agency.get(f"/don-vi/viec/{Q1_REPORT}")
-        refused = agency.post(f"/don-vi/viec/{Q1_REPORT}/gia-han", data={
-            "csrf": csrf_of(page.text), "due": "2025-01-15", "reason": "Chờ số liệu"})
-        assert refused.status_code == 422 and "vượt quá năm kế hoạch 2024" in refused.text
-        assert "review." not in refused.text and "review." not in listing
+        assert "Không đề nghị gia hạn được" in own and "review." not in own + listing
