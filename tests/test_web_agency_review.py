@@ -122,7 +122,8 @@ def test_no_extension_is_offered_where_none_could_be_accepted(seeded: Store) -> 
             assert "Đề nghị gia hạn…" not in shown
             assert "Không đề nghị gia hạn được" in shown
         assert "Quá thời điểm được đề nghị gia hạn" in card(listing, LATE)
-        assert "vượt quá năm kế hoạch" in card(listing, YEAR_END)
+        assert "ngày cuối năm kế hoạch 2024; kế hoạch không cho gia hạn sang năm sau" in \
+            card(listing, YEAR_END)
         own = agency.get(f"/don-vi/viec/{YEAR_END}").text
         assert 'action="/don-vi/viec/' + YEAR_END + '/gia-han"' not in own
         assert "Không đề nghị gia hạn được" in own and "review." not in own + listing

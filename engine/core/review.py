@@ -242,5 +242,9 @@ def extension_blocker(policy: ReviewPolicy, state: InstanceState, ask: Extension
     try:
         check_extension_request(policy, state, earliest, calendar=calendar, now=now)
     except ReviewError as exc:
-        return exc
+        if exc.kind != "past-plan-year":
+            return exc
+        return ReviewError(ask.instance_id, exc.kind, f"thời hạn {ask.due_date:%d/%m/%Y} là "
+                           f"ngày cuối năm kế hoạch {policy.plan_year}; kế hoạch không cho "
+                           "gia hạn sang năm sau", field="due")
     return None
