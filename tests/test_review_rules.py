@@ -14,6 +14,7 @@ from engine.core.review import (
     ReviewPolicy,
     check_extension_decision,
     check_extension_request,
+    extension_blocker,
     remind_on,
     review_state,
 )
@@ -85,3 +86,22 @@ def test_review_states_and_reminders() -> None:
     assert review_state(policy(), InstanceState()) is None
     # Told on Friday 16/02: reminded two working days later, on Tuesday 20/02.
     assert remind_on(policy(), told_on=dt.date(2024, 2, 16), calendar=CALENDAR) == DUE
+
+
+YEAR_END = dt.date(2024, 12, 31)
+
+
+@pytest.mark.parametrize(("rules", "asked", "today", "blocker"), [
+    (policy(), ask(), DUE, None),
+    (policy(), ask(), DUE + dt.timedelta(days=1), "too-late"),
+    (policy(), ask(pending=True), DUE, "request-pending"),
+    (policy(), ask(approved_before=2), DUE, "too-many"),
+    (policy(), ask(due_date=YEAR_END), YEAR_END, "past-plan-year"),
+    (policy(extend_past_plan_year=True), ask(due_date=YEAR_END), YEAR_END, None),
+    (policy(), ask(due_date=None), DUE, "no-deadline"),
+], ids=["in time", "past the window", "one pending", "too many", "due on 31/12",
+        "31/12, next year allowed", "continuous"])
+def test_whether_any_extension_could_be_asked_now(rules: ReviewPolicy, asked: ExtensionAsk,
+                                                  today: dt.date, blocker: str | None) -> None:
+    found = extension_blocker(rules, InstanceState(), asked, calendar=CALENDAR, now=today)
+    assert (found.kind if found else None) == blocker

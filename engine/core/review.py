@@ -226,3 +226,25 @@ def check_extension_decision(policy: ReviewPolicy, decision: ExtensionDecision) 
 def remind_on(policy: ReviewPolicy, *, told_on: dt.date, calendar: Calendar) -> dt.date:
     """The day an unanswered request, told to its approvers on `told_on`, is reminded."""
     return calendar.add_working_days(told_on, policy.remind_after_working_days)
+
+
+def extension_blocker(policy: ReviewPolicy, state: InstanceState, ask: ExtensionAsk, *,
+                      calendar: Calendar, now: dt.date) -> ReviewError | None:
+    """Why no extension of this instance could be accepted as of `now`, whatever date is
+    asked (None: one could). The earliest date that could be asked (the day after the
+    due in force) is put to check_extension_request; its refusal is the answer."""
+    if ask.due_date is None:
+        return ReviewError(ask.instance_id, "no-deadline", "nhiệm vụ thường xuyên không có "
+                           "thời hạn để gia hạn", field="state", conflict=True)
+    earliest = ExtensionAsk(ask.instance_id, ask.lead, ask.due_date,
+                            ask.due_date + dt.timedelta(days=1), ask.agency,
+                            ask.approved_before, ask.pending)
+    try:
+        check_extension_request(policy, state, earliest, calendar=calendar, now=now)
+    except ReviewError as exc:
+        if exc.kind != "past-plan-year":
+            return exc
+        return ReviewError(ask.instance_id, exc.kind, f"thời hạn {ask.due_date:%d/%m/%Y} là "
+                           f"ngày cuối năm kế hoạch {policy.plan_year}; kế hoạch không cho "
+                           "gia hạn sang năm sau", field="due")
+    return None

@@ -7,6 +7,9 @@ LIMIT/OFFSET slice of that sequence, read by at most one query of each kind.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +17,19 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from engine.core.review import REQUESTED
-from engine.store.review import ExtensionRequest, PendingReview, _request, review_policy
+from engine.core.review import APPROVED, REQUESTED, ExtensionAsk, ReviewError, extension_blocker
+from engine.core.status import InstanceState
+from engine.store.review import (
+    ExtensionRequest,
+    PendingReview,
+    _calendar,
+    _request,
+    _zone,
+    review_policy,
+)
 from engine.store.tables import AgencyRow, EventRow, InstanceRow, PlanRow
 from engine.store.tables_review import ExtensionRow
+from engine.store.tables_web import EvidenceFileRow
 
 EXTENSIONS, COMPLETIONS = "extensions", "completions"
 
@@ -140,3 +152,72 @@ def _narrow(query: Select[Any], plan: Any, agency: Any, filters: QueueFilter) ->
 def _pending(row: Any, scope: QueueScope) -> PendingReview:
     iid, plan, task, agency, period, due, done, url = row
     return PendingReview(iid, plan, task, agency, period, due, done, scope.reviewers[plan], url)
+
+
+def lead_queue(session: Session, *, agency: str, plans: Collection[str]) -> QueuePage:
+    """What `agency` (as lead) waits on in `plans`: its extension requests awaiting a
+    decision and its reported completions awaiting review, oldest first."""
+    e = ExtensionRow
+    policies = {p: review_policy(session, p) for p in sorted(plans)}
+    reviewers = {p: r.reviewer for p, r in policies.items() if r.completions_reviewed}
+    scope = QueueScope(tuple(reviewers), tuple(policies), reviewers)
+    asked = [_request(r) for r in session.scalars(
+        select(e).where(e.state == REQUESTED, e.plan_id.in_(scope.extension_plans),
+                        e.agency_id == agency).order_by(e.id))]
+    reports = [_pending(row, scope) for row in session.execute(
+        _review_query(scope, QueueFilter(agency=agency)))]
+    return QueuePage(asked, reports)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDetail:
+    """What the lead sent with a completion under review: its note, its file's name."""
+
+    note: str | None
+    file_id: str | None
+    filename: str | None
+
+
+_FILE = re.compile(r"/tep/([0-9a-f]{1,32})$")
+
+
+def report_details(session: Session, reviews: list[PendingReview]) -> dict[str, ReportDetail]:
+    """The note of each pending completion's last report, and the uploaded file its
+    evidence address points to (by name), keyed by instance id."""
+    ids = [r.instance_id for r in reviews]
+    notes: dict[str, str | None] = {}
+    for iid, note in session.execute(
+            select(EventRow.instance_id, EventRow.note)
+            .where(EventRow.instance_id.in_(ids), EventRow.kind == "completed")
+            .order_by(EventRow.id)):
+        notes[iid] = note
+    wanted = {r.instance_id: m.group(1) for r in reviews
+              if r.evidence_url and (m := _FILE.search(r.evidence_url))}
+    f = EvidenceFileRow
+    names = {fid: name for fid, name in session.execute(
+        select(f.id, f.filename).where(f.id.in_(list(wanted.values()))))}
+    return {iid: ReportDetail(notes.get(iid), wanted.get(iid),
+                              names.get(wanted.get(iid, ""))) for iid in ids}
+
+
+def extension_blockers(session: Session, *, plan: str, instance_ids: Collection[str],
+                       now: dt.datetime) -> dict[str, ReviewError]:
+    """For each of these open instances of `plan`, why no extension could be accepted as
+    of `now` (engine.core.review.extension_blocker); absent: one could be asked."""
+    ids = list(instance_ids)
+    if not ids:
+        return {}
+    policy, calendar = review_policy(session, plan), _calendar(session, plan)
+    today = now.astimezone(_zone(session, plan)).date()
+    states = Counter(session.execute(select(ExtensionRow.instance_id, ExtensionRow.state)
+                                     .where(ExtensionRow.instance_id.in_(ids))).tuples())
+    found: dict[str, ReviewError] = {}
+    for iid, lead, due in session.execute(select(InstanceRow.id, InstanceRow.agency_id,
+                                                 InstanceRow.due_date)
+                                          .where(InstanceRow.id.in_(ids))):
+        ask = ExtensionAsk(iid, lead, due, due or today, None,
+                           states[(iid, APPROVED)], states[(iid, REQUESTED)] > 0)
+        blocker = extension_blocker(policy, InstanceState(), ask, calendar=calendar, now=today)
+        if blocker is not None:
+            found[iid] = blocker
+    return found

@@ -17,6 +17,7 @@ from pathlib import PurePath
 from sqlalchemy.orm import Session
 
 from engine.api.auth import Caller
+from engine.core.review import ReviewError
 from engine.core.status import Event, EventKind, TransitionError
 from engine.store.events import (
     CLOCK_SKEW,
@@ -49,6 +50,9 @@ FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 ALLOWED_TEXT = "PDF, Word, Excel, OpenDocument, ảnh PNG/JPEG hoặc ZIP"
 _URL = re.compile(r"https?://[^\s/?#\x00]+[^\s\x00]*")
 MAX_NOTE = 2000
+# A spec setting a rule's message names, e.g. "(review.extend_past_plan_year)": the API and
+# the logs keep it, an agency's page does not.
+_SPEC_CODE = re.compile(r"\s*\(review\.[a-z_]+(?:: [a-z]+)?\)")
 
 
 @dataclass
@@ -185,6 +189,13 @@ def record_progress(session: Session, caller: Caller, instance_id: str, *, count
     return record_event(session, event)
 
 
+def review_text(exc: ReviewError) -> str:
+    """The Vietnamese sentence a page shows for a review/extension refusal: capitalised,
+    ended with a full stop, without the spec's setting names."""
+    detail = _SPEC_CODE.sub("", exc.detail).strip()
+    return detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
+
+
 def refusal_text(session: Session, instance_id: str, exc: Exception) -> tuple[str, str]:
     """(field, Vietnamese message) for a change the instance refused."""
     if isinstance(exc, EventValueError):
@@ -200,4 +211,5 @@ def refusal_text(session: Session, instance_id: str, exc: Exception) -> tuple[st
 
 
 __all__ = ["CLOCK_SKEW", "Completion", "FormProblems", "Upload", "check_completion",
-           "check_count", "record_completion", "record_progress", "refusal_text"]
+           "check_count", "record_completion", "record_progress", "refusal_text",
+           "review_text"]

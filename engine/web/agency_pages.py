@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -16,7 +17,13 @@ from engine.api.auth import Role, issue_token
 from engine.api.errors import ForbiddenError
 from engine.core.status import STATUS_LABELS_VI, TransitionError
 from engine.store.events import EventValueError, NotFoundError, get_instance
-from engine.store.review import extension_requests, pending_extensions, pending_reviews
+from engine.store.review import (
+    extension_requests,
+    pending_extensions,
+    pending_reviews,
+    review_policy,
+)
+from engine.store.review_queue import extension_blockers
 from engine.store.tables import PlanRow
 from engine.store.tables_web import EvidenceFileRow
 from engine.web.actions import (
@@ -29,6 +36,7 @@ from engine.web.actions import (
     record_completion,
     record_progress,
     refusal_text,
+    review_text,
 )
 from engine.web.common import (
     PageError,
@@ -41,7 +49,7 @@ from engine.web.common import (
     state_of,
 )
 from engine.web.signin import instance_path
-from engine.web.work import agency_work, files_of, history, plan_label
+from engine.web.work import WorkItem, agency_work, files_of, history, plan_label
 
 router = APIRouter(include_in_schema=False)
 Errors = dict[str, dict[str, str]]
@@ -65,15 +73,29 @@ def _work_page(request: Request, viewer: Viewer, *, errors: Errors | None = None
         plans = state.directories.plans_in(session, directory)
         work = agency_work(session, plans=plans, agency=agency, now=now_of(request))
         to_decide, leads = _roles(session, plans, agency)
+        blocked = _blocked(session, [i for _, _, items in work.groups for i in items if i.open],
+                           now=now_of(request))
     item = work.find(changed) if changed else None
     notice = None if item is None else (
         f"Đã ghi nhận {'tiến độ' if item.open else 'hoàn thành'}: «{item.task_title}», kỳ "
         f"{item.line.period} ({STATUS_LABELS_VI[item.line.status].lower()}).")
     return page("agency.html.j2", {
-        "work": work, "to_decide": to_decide, "leads": leads, "errors": errors or {},
+        "work": work, "no_extension": blocked, "to_decide": to_decide, "leads": leads,
+        "errors": errors or {},
         "values": values or {}, "notice": notice, "calendar_url": calendar_url,
         "max_mb": MAX_FILE_BYTES // (1024 * 1024), "allowed": ALLOWED_TEXT,
         "path_of": instance_path}, viewer=viewer, status=status)
+
+
+def _blocked(session: Session, items: list[WorkItem], *, now: dt.datetime) -> dict[str, str]:
+    """Why no extension of each open item could be asked now, by instance id (absent: one
+    could), in the page's words."""
+    found: dict[str, str] = {}
+    for plan in sorted({i.plan for i in items}):
+        found.update((iid, review_text(exc)) for iid, exc in extension_blockers(
+            session, plan=plan, instance_ids=[i.id for i in items if i.plan == plan],
+            now=now).items())
+    return found
 
 
 def _roles(session: Session, plans: list[str], agency: str,
@@ -159,7 +181,8 @@ async def complete(request: Request, instance_id: str, viewer: ViewerDep) -> Res
         except (EventValueError, TransitionError) as exc:
             problems.fields.update([_refused(request, instance_id, exc)])
     if problems:
-        return _form_back(request, viewer, instance_id, problems, values)
+        return _form_back(request, viewer, instance_id, problems, values,
+                          back=text_of(form, "back"))
     return _done(viewer, instance_id, text_of(form, "back"))
 
 
@@ -182,7 +205,8 @@ async def progress(request: Request, instance_id: str, viewer: ViewerDep) -> Res
         except (EventValueError, TransitionError) as exc:
             problems.fields.update([_refused(request, instance_id, exc)])
     if problems:
-        return _form_back(request, viewer, instance_id, problems, values)
+        return _form_back(request, viewer, instance_id, problems, values,
+                          back=text_of(form, "back"))
     return _done(viewer, instance_id, text_of(form, "back"))
 
 
@@ -192,8 +216,11 @@ def _refused(request: Request, instance_id: str, exc: Exception) -> tuple[str, s
 
 
 def _form_back(request: Request, viewer: Viewer, instance_id: str, problems: FormProblems,
-               values: dict[str, str]) -> Response:
-    if viewer.operator:
+               values: dict[str, str], *, back: str) -> Response:
+    """The refused form again, on the page it was sent from, with the messages at its
+    fields: the instance's own page (`back=instance`, and always for an operator), else
+    the agency's list."""
+    if viewer.operator or back == "instance":
         return instance_page(request, viewer, instance_id, errors=problems.fields,
                              values=values, status=422)
     return _work_page(request, viewer, errors={instance_id: problems.fields},
@@ -234,11 +261,13 @@ def instance_page(request: Request, viewer: Viewer, instance_id: str, *,
         files = [f for _, f in files_of(session, [instance_id])]
         extensions = extension_requests(session, instance_id=instance_id)
         actors = agency_names(session, view.plan)
+        blocked = _blocked(session, [item] if item is not None and item.open else [], now=now)
     if item is None:
         raise PageError(404, "Không tìm thấy đầu việc", f"Không có đầu việc «{instance_id}».")
     return page("instance.html.j2", {
         "item": item, "agency_name": work.name, "events": events, "files": files,
         "extensions": extensions, "actor_names": actors,
+        "no_extension": blocked.get(instance_id),
         "errors": errors or {}, "values": values or {}, "notice": notice,
         "max_mb": MAX_FILE_BYTES // (1024 * 1024), "allowed": ALLOWED_TEXT,
         "path_of": instance_path}, viewer=viewer, status=status)
@@ -260,13 +289,25 @@ async def calendar_link(request: Request, viewer: ViewerDep) -> Response:
     return _work_page(request, viewer, calendar_url=url)
 
 
+def _reviews(session: Session, request: Request, viewer: Viewer, plan: str) -> bool:
+    """The viewer is the agency that reviews this plan's completions (so may open the
+    evidence it is asked to judge), signed in within the plan's directory."""
+    caller = viewer.caller
+    if caller.role is not Role.AGENCY or not caller.agency_id or not caller.directory_id:
+        return False
+    policy = review_policy(session, plan)
+    return policy.completions_reviewed and policy.reviewer == caller.agency_id and plan in \
+        state_of(request).directories.plans_in(session, caller.directory_id)
+
+
 @router.get("/tep/{file_id}")
 async def evidence_file(request: Request, file_id: str, viewer: ViewerDep) -> Response:
     with state_of(request).store.transaction() as session:
         row = session.get(EvidenceFileRow, file_id[:32])
         if row is None:
             raise PageError(404, "Không tìm thấy tệp", "Tệp minh chứng này không có.")
-        authorize(session, request, viewer, row.instance_id)
+        if not _reviews(session, request, viewer, row.plan_id):
+            authorize(session, request, viewer, row.instance_id)
         content, kind, name = row.content, row.content_type, row.filename
     return Response(content, media_type=kind, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",

@@ -9,6 +9,7 @@ name it reviewer or approver of, in its own directory.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,11 +33,14 @@ from engine.store.review_queue import (
     EXTENSIONS,
     QueueFilter,
     count_queue,
+    lead_queue,
     queue_agencies,
     queue_scope,
     read_queue,
+    report_details,
 )
 from engine.store.tables import AgencyRow, PlanRow, TaskRow
+from engine.web.actions import review_text
 from engine.web.agency_pages import authorize as authorize_instance
 from engine.web.agency_pages import form_of, instance_page, text_of
 from engine.web.common import PageError, Viewer, ViewerDep, check_csrf, now_of, page, state_of
@@ -44,6 +48,7 @@ from engine.web.paging import PAGE, PAGE_SIZE, choice, pager
 from engine.web.work import plan_label
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 QUEUE = "/xem-xet"
 # The queue's GET filters: ?loai=gia-han|hoan-thanh, ?ke-hoach=PLAN, ?co-quan=AGENCY, ?trang=N.
 KINDS = {"gia-han": EXTENSIONS, "hoan-thanh": COMPLETIONS}
@@ -68,7 +73,8 @@ def _field(exc: ReviewError) -> str:
 
 
 def _message(exc: ReviewError) -> str:
-    return exc.detail[:1].upper() + exc.detail[1:] + ("" if exc.detail.endswith(".") else ".")
+    log.info("review step refused: %s (%s)", exc.kind, exc)
+    return review_text(exc)
 
 
 @router.post("/don-vi/viec/{instance_id}/gia-han")
@@ -130,9 +136,13 @@ def _queue(request: Request, viewer: Viewer, *, errors: dict[str, dict[str, str]
                    kept={"loai": kind, "ke-hoach": filters.plan, "co-quan": filters.agency})
         shown = read_queue(session, scope, filters=filters, counts=counts, offset=pg.offset,
                            limit=PAGE_SIZE)
-        titles, names = _labels(session, {r.plan for r in shown.reviews}
-                                | {r.plan for r in shown.extensions})
+        own = None if agency is None else lead_queue(session, agency=agency, plans=plans)
+        reports = [*shown.reviews, *(own.reviews if own else [])]
+        details = report_details(session, reports)
+        titles, names = _labels(session, {r.plan for r in reports} | {
+            r.plan for r in [*shown.extensions, *(own.extensions if own else [])]})
     return page("review.html.j2", {
+        "own": own, "details": details, "decides": bool(scope.plans),
         "reviews": shown.reviews, "extensions": shown.extensions, "counts": counts,
         "kind": filters.kind, "filters": filters, "plans": plan_names, "agencies": agencies,
         "pg": pg, "titles": titles, "names": names, "errors": errors or {},
