@@ -140,3 +140,28 @@ def test_a_plan_that_names_special_zones_elsewhere_still_asks_of_a_cell_without_
     (collective,) = [p for p in draft.proposed if p.id == "ubnd-cap-xa"]
     assert collective.name == "Ủy ban nhân dân các xã, phường, đặc khu"
     assert any("đặc khu" in why for why in draft.tasks[0].doubts["coordinators"])
+
+
+TARGETS = "\n".join([
+    "PHỤ LỤC", "PHÂN CÔNG THỰC HIỆN CÁC CHỈ TIÊU ĐẾN NĂM 2030", "",
+    "| TT | Chỉ tiêu | Chủ trì |",
+    "|----|----|----|",
+    "| 1 | Tỷ lệ hồ sơ trực tuyến toàn trình đạt 80% | Sở Nội vụ |",
+    "| 2 | Kinh tế số chiếm 30% GRDP | Sở Tài chính |", ""])
+
+INDICATORS = "\n".join([
+    "| TT | Chỉ tiêu | Đơn vị tính | Năm 2025 |",
+    "|----|----|----|----|",
+    "| 1 | Tốc độ tăng trưởng | % | 8 |", ""])
+
+
+def test_an_appendix_assigning_targets_to_leads_is_a_task_table():
+    tasks = _draft(TARGETS).tasks
+    assert [t.title for t in tasks] == ["Tỷ lệ hồ sơ trực tuyến toàn trình đạt 80%",
+                                        "Kinh tế số chiếm 30% GRDP"]
+    assert [len(t.lead) for t in tasks] == [1, 1]
+    assert all("due" in t.doubts for t in tasks)  # no deadline column: the year is a guess
+
+
+def test_an_indicator_sheet_with_a_unit_column_is_no_task_table():
+    assert find_tables_in_export(INDICATORS) == []

@@ -14,6 +14,7 @@ _HEADER_RULES: tuple[tuple[str, str], ...] = (
     ("other", r"^nguon\b"),  # "Nguồn kinh phí" names a source, not an amount
     ("budget", r"kinh phi|du toan|budget"),
     ("media", r"truyen thong|bao chi"),
+    ("other", r"^don vi tinh\b"),  # "Đơn vị tính" is an indicator's unit, not who leads it
     # "Nội dung thực hiện" names the task, not who carries it out.
     ("title", r"^(?:noi dung|nhiem vu|ten nhiem vu|cong viec)\b(?!.*(?:chu tri|phoi hop))"),
     ("coordinators", r"phoi hop"),
@@ -22,7 +23,8 @@ _HEADER_RULES: tuple[tuple[str, str], ...] = (
     ("note", r"ghi chu"),
     ("level", r"cap trinh|cap ban hanh|cap phe duyet|co quan (?:trinh|ban hanh)"),
     ("lead", r"chu tri|thuc hien|dau moi|trach nhiem|don vi|co quan"),
-    ("title", r"nhiem vu|noi dung|cong viec|hoat dong|ten "),
+    # A plan's appendix may assign targets ("Chỉ tiêu") to leads, as it assigns tasks.
+    ("title", r"nhiem vu|noi dung|cong viec|hoat dong|ten |^chi tieu\b"),
 )
 ROLES = ("number", "title", "lead", "coordinators", "media", "due", "result", "budget", "note",
          "level")
