@@ -165,3 +165,19 @@ def test_an_appendix_assigning_targets_to_leads_is_a_task_table():
 
 def test_an_indicator_sheet_with_a_unit_column_is_no_task_table():
     assert find_tables_in_export(INDICATORS) == []
+
+
+PROPOSALS = "\n".join([
+    "PHỤ LỤC", "KIẾN NGHỊ CỦA CÁC ĐỊA PHƯƠNG VÀ PHÂN CÔNG XỬ LÝ", "",
+    "| TT | Tỉnh kiến nghị | Thông tin đề xuất | Bộ phụ trách tiếp nhận, xử lý |",
+    "|----|----|----|----|",
+    "| 1 | Tỉnh A | Hỗ trợ kinh phí sửa chữa trụ sở cấp xã | Bộ Tài chính |",
+    "| 2 | Tỉnh B, Tỉnh C | Hướng dẫn sắp xếp đơn vị sự nghiệp | Bộ Nội vụ |", ""])
+
+
+def test_proposals_assigned_to_the_ministry_in_charge_are_tasks_with_that_lead():
+    (table,) = find_tables_in_export(PROPOSALS)
+    assert table.columns[2:] == ("title", "lead")
+    tasks = _draft(PROPOSALS).tasks
+    assert [t.title for t in tasks] == ["Hỗ trợ kinh phí sửa chữa trụ sở cấp xã",
+                                        "Hướng dẫn sắp xếp đơn vị sự nghiệp"]

@@ -22,9 +22,9 @@ _HEADER_RULES: tuple[tuple[str, str], ...] = (
     ("result", r"ket qua|san pham"),
     ("note", r"ghi chu"),
     ("level", r"cap trinh|cap ban hanh|cap phe duyet|co quan (?:trinh|ban hanh)"),
-    ("lead", r"chu tri|thuc hien|dau moi|trach nhiem|don vi|co quan"),
+    ("lead", r"chu tri|thuc hien|dau moi|trach nhiem|phu trach|don vi|co quan"),
     # A plan's appendix may assign targets ("Chỉ tiêu") to leads, as it assigns tasks.
-    ("title", r"nhiem vu|noi dung|cong viec|hoat dong|ten |^chi tieu\b"),
+    ("title", r"nhiem vu|noi dung|cong viec|hoat dong|ten |^chi tieu\b|de xuat"),
 )
 ROLES = ("number", "title", "lead", "coordinators", "media", "due", "result", "budget", "note",
          "level")
