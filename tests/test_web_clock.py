@@ -8,15 +8,12 @@ import datetime as dt
 import re
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from engine.api.app import create_app
 from engine.api.auth import Role, issue_token
@@ -26,6 +23,7 @@ from engine.store.review import extension_requests
 from engine.web.signin import LINK_LIFETIME, agency_credential, make_code, sign_in_url
 from tests.test_api_support import free_port
 from tests.test_sweep_support import at, clean_escalation_tables, iid, register_seed
+from tests.test_web_support import app_on_port
 
 KEHOACH = str(Path(sys.executable).parent / "kehoach")
 DIRECTORY = "hanoi-2024"
@@ -47,19 +45,8 @@ def serving(store: Store, *, as_of: str | None = None) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = Settings(public_url=url, as_of=as_of)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), host="127.0.0.1",
-                                           port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
+    with app_on_port(create_app(settings, store=store), port):
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def agency_link(store: Store, url: str, *, now: dt.datetime, agency: str = "so-y-te") -> str:

@@ -10,9 +10,11 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
@@ -89,9 +91,18 @@ def served_site(folder: Path) -> Iterator[Site]:
                                now=now, note="browser tests")
     dispatch(store, notifier=FolderNotifier(folder / "mail", sender="kehoach@example.org"),
              now=now, settings=settings)
-    config = uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=port,
-                            log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
+    try:
+        with app_on_port(create_app(settings, store=store), port):
+            yield Site(store, url, settings, _mails(folder / "mail"), operator)
+    finally:
+        store.close()
+
+
+@contextmanager
+def app_on_port(app: Any, port: int) -> Iterator[None]:
+    """Serve `app` with uvicorn on 127.0.0.1:`port` in a thread until the block ends."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -99,11 +110,10 @@ def served_site(folder: Path) -> Iterator[Site]:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.01)
     try:
-        yield Site(store, url, settings, _mails(folder / "mail"), operator)
+        yield
     finally:
         server.should_exit = True
         thread.join(10)
-        store.close()
 
 
 def launch() -> Iterator[Browser]:

@@ -11,15 +11,13 @@ from dataclasses import dataclass, field, replace
 
 from engine.importer.agencies import AGENCY_HEAD
 from engine.importer.table import TaskTable, map_header, role_of, tables_from_rows
+from engine.importer.text import WHEN_WORDS as _WHEN
 from engine.importer.text import strip_emphasis
 
 _BAR = "|"
 _MARKUP = re.compile(r"\*{1,3}([^*]*)\*{1,3}|\[\d{1,2}\]")
 _NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,2})*[.)]?$")
 _SECTION = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
-# What a deadline cell holds: a year, a month or quarter, a cadence.
-_WHEN = re.compile(r"\b(?:19|20)\d{2}\b|thường xuyên|hằng|hàng (?:năm|quý|tháng)|định kỳ|"
-                   r"\b(?:quý|tháng)\s+[IV\d]", re.I)
 _HEADING = re.compile(r"^\**(?:PHỤ LỤC|DANH MỤC|Phụ lục)\b")
 _FILLER = re.compile(r"^[.…·_\-\s]+$")
 _BULLET = re.compile(r"^[-+•]\s")

@@ -9,6 +9,9 @@ import unicodedata
 _BREAK_TAGS = re.compile(r"<\s*(?:li|br|p|/p|/li|tr|/tr)\b[^>]*>", re.I)
 _ANY_TAG = re.compile(r"<[^>]{0,200}>")
 _SPACES = re.compile(r"[ \t\u00a0\u200b]+")
+# Words that mark a cell as a deadline: a year, a month or quarter, a cadence.
+WHEN_WORDS = re.compile(r"\b(?:19|20)\d{2}\b|thường xuyên|hằng|hàng (?:năm|quý|tháng)|định kỳ|"
+                        r"\b(?:quý|tháng)\s+[IV\d]", re.I)
 
 # Abbreviations written in plans, expanded so that "UBND TP" and "Ủy ban nhân dân Thành phố"
 # fold to the same key.

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 
 from engine.importer.agencies import AGENCY_HEAD
 from engine.importer.table import TaskTable
+from engine.importer.text import WHEN_WORDS as _WHEN
 
 _NUMBER = r"\**\s*\d{1,3}(?:\.\d{1,2}){0,3}[.)]?\s*\**"
 _HTML_CELL = re.compile(rf"^(?:<tr[^>]*>)?\s*<t[dh][^>]*>{_NUMBER}</t[dh]>", re.I)
 _SEPARATED = re.compile(rf"^\|?\s*{_NUMBER}\s*(?:\t|\|)\s*\S")
 _LONE = re.compile(rf"^{_NUMBER}$")
 _PLACE = re.compile(r"\bline (\d+)")
-_WHEN = re.compile(r"\b(?:19|20)\d{2}\b|thường xuyên|hằng (?:năm|quý|tháng)|hàng (?:năm|quý|"
-                   r"tháng)|định kỳ|\b(?:quý|tháng)\s+[IV\d]", re.I)
 _TAGS = re.compile(r"<[^>]{0,200}>|\*{1,3}")
 _AHEAD = 12  # lines after a row number in which its agency or deadline cell should stand
 _GAP = 80  # row numbers further apart than this are two regions
