@@ -127,3 +127,14 @@ def test_no_extension_is_offered_where_none_could_be_accepted(seeded: Store) -> 
         own = agency.get(f"/don-vi/viec/{YEAR_END}").text
         assert 'action="/don-vi/viec/' + YEAR_END + '/gia-han"' not in own
         assert "Không đề nghị gia hạn được" in own and "review." not in own + listing
+
+
+def test_a_refused_form_keeps_the_reason_no_extension_can_be_asked(seeded: Store) -> None:
+    with serving(seeded, as_of=AS_OF) as url, signed_in(seeded, url) as agency:
+        page = agency.get(f"/don-vi/viec/{YEAR_END}")
+        refused = agency.post(f"/don-vi/viec/{YEAR_END}/hoan-thanh", data={
+            "csrf": csrf_of(page.text), "back": "instance"},
+            files={"file": ("bao-cao.exe", b"MZ\x90\x00", "application/octet-stream")})
+        assert refused.status_code == 422 and "không thuộc loại được nhận" in refused.text
+        assert 'action="/don-vi/viec/' + YEAR_END + '/gia-han"' not in refused.text
+        assert "Không đề nghị gia hạn được" in refused.text
