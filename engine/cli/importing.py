@@ -72,12 +72,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         hint = ("; a PDF's tables are found by their ruling lines: for a table drawn "
                 "without lines, give the .docx or a text export" if
                 args.doc.suffix.lower() == ".pdf" else "")
-        empty = "".join(f"; the table at {t.where} has a header but no task row under it"
-                        for t in tables)
         rows = "".join(f"; {note}" for note in unread)
         raise SpecError("no task table found (looked for a header row naming the task and "
                         "its lead or deadline: 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời gian'..."
-                        f"){hint}{empty}{rows}", location=Location(str(args.doc)))
+                        f"){hint}{rows}", location=Location(str(args.doc)))
     if directory is None:
         year = args.year or plan_year_hint(text)
         if year is None:

@@ -302,7 +302,7 @@ def _label(year: int, day: dt.date) -> str:
 def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
                    seconds: float, serving: bool) -> None:
     from engine.core.status import STATUS_LABELS_VI, Status
-    from engine.reports.vietnamese import capital, period_name
+    from engine.reports.vietnamese import period_title
 
     plan = stats["plan"]
     table = Table(title=f"Kết quả thực hiện: {plan.title}")
@@ -312,7 +312,7 @@ def _print_summary(stats: dict[str, Any], folder: Path, *, received: int,
     table.add_column("Tỷ lệ hoàn thành", justify="right")
     for report in stats["reports"]:
         counts = report["totals"]
-        name = capital(period_name(report["period"]))
+        name = period_title(report["period"])
         table.add_row(name, *[str(counts[s.value]) for s in Status], report["completion"])
     out.print(table)
     out.print(f"\n[bold]{plan.number or plan.id}[/] played in {seconds:.0f} s: "

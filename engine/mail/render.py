@@ -18,7 +18,7 @@ import jinja2
 
 from engine.core.digest import Digest, DigestItem, PlanInfo, ReviewNote
 from engine.core.errors import KehoachError
-from engine.reports.vietnamese import capital, period_name
+from engine.reports.vietnamese import period_title
 from notifiers.base import OutgoingMessage
 
 if TYPE_CHECKING:
@@ -144,11 +144,6 @@ def webhook_codes(digest: Digest) -> list[tuple[str, str, str]]:
     return list(found.values())
 
 
-def period_vi(label: str) -> str:
-    """A period as officials write it: "2024-Q1" -> "Quý I năm 2024"."""
-    return capital(period_name(label))
-
-
 def vn_date(day: dt.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else "—"
 
@@ -160,7 +155,7 @@ def _environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
-    env.filters.update(vndate=vn_date, period=period_vi)
+    env.filters.update(vndate=vn_date, period=period_title)
     env.globals.update(plan_label=plan_label, lateness=lateness_vi, complete_url=complete_url,
                        token=TOKEN_PLACEHOLDER, note_dates=note_dates_vi,
                        webhook_codes=webhook_codes)

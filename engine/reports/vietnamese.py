@@ -52,6 +52,11 @@ def format_date(day: dt.date | dt.datetime | None) -> str:
     return day.strftime("%d/%m/%Y") if day is not None else "—"
 
 
+def period_title(label: str) -> str:
+    """A period as a heading or a list names it: "2024-Q1" -> "Quý I năm 2024"."""
+    return capital(period_name(label))
+
+
 def period_name(label: str) -> str:
     """A period label as a report names it: "2024-Q1" -> "quý I năm 2024",
     "2024-H1" -> "6 tháng đầu năm 2024", "2024-9M" -> "9 tháng năm 2024"."""

@@ -157,13 +157,11 @@ def _pending(row: Any, scope: QueueScope) -> PendingReview:
 def lead_queue(session: Session, *, agency: str, plans: Collection[str]) -> QueuePage:
     """What `agency` (as lead) waits on in `plans`: its extension requests awaiting a
     decision and its reported completions awaiting review, oldest first."""
-    e = ExtensionRow
     policies = {p: review_policy(session, p) for p in sorted(plans)}
     reviewers = {p: r.reviewer for p, r in policies.items() if r.completions_reviewed}
     scope = QueueScope(tuple(reviewers), tuple(policies), reviewers)
     asked = [_request(r) for r in session.scalars(
-        select(e).where(e.state == REQUESTED, e.plan_id.in_(scope.extension_plans),
-                        e.agency_id == agency).order_by(e.id))]
+        _extension_query(scope, QueueFilter(agency=agency)))]
     reports = [_pending(row, scope) for row in session.execute(
         _review_query(scope, QueueFilter(agency=agency)))]
     return QueuePage(asked, reports)

@@ -17,13 +17,8 @@ from engine.api.auth import Role, issue_token
 from engine.api.errors import ForbiddenError
 from engine.core.status import STATUS_LABELS_VI, TransitionError
 from engine.store.events import EventValueError, NotFoundError, get_instance
-from engine.store.review import (
-    extension_requests,
-    pending_extensions,
-    pending_reviews,
-    review_policy,
-)
-from engine.store.review_queue import extension_blockers
+from engine.store.review import extension_requests, review_policy
+from engine.store.review_queue import QueueFilter, count_queue, extension_blockers, queue_scope
 from engine.store.tables import PlanRow
 from engine.store.tables_web import EvidenceFileRow
 from engine.web.actions import (
@@ -102,8 +97,9 @@ def _roles(session: Session, plans: list[str], agency: str,
            ) -> tuple[int, list[tuple[str, str]]]:
     """What else the agency does in its plans: how many reviews and extension requests
     await its decision, and the plans it issued or monitors (leadership's dashboard)."""
-    waiting = len([r for r in pending_reviews(session, reviewer=agency) if r.plan in plans])
-    waiting += len([r for r in pending_extensions(session, approver=agency) if r.plan in plans])
+    counts = count_queue(session, queue_scope(session, decider=agency, plans=plans),
+                         filters=QueueFilter())
+    waiting = counts.extensions + counts.reviews
     leads = [(p.id, plan_label(p.number, p.title)) for p in session.scalars(
         select(PlanRow).where(PlanRow.id.in_(plans),
                               or_(PlanRow.issuer == agency, PlanRow.monitor == agency))

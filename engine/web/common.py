@@ -21,7 +21,7 @@ from engine.api.clock import AppClock
 from engine.api.routes import ApiState
 from engine.core.errors import KehoachError
 from engine.core.status import STATUS_LABELS_VI, Status
-from engine.reports.vietnamese import capital, format_number, period_name
+from engine.reports.vietnamese import format_number, period_title
 from engine.store.tables import AgencyRow
 from engine.web.signin import LEADERSHIP_HOME, SignInError, csrf_matches, csrf_token, read_code
 
@@ -91,7 +91,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
     env.filters.update(vndate=vn_date, vntime=vn_time, pct=percent, size=file_size,
-                       num=format_number, period=lambda label: capital(period_name(label)))
+                       num=format_number, period=period_title)
     env.globals.update(labels=STATUS_LABELS_VI, statuses=list(Status),
                        status_class=STATUS_CLASSES)
     return env
